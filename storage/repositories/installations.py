@@ -1,0 +1,71 @@
+"""Slack installations: one row per workspace, the bot token encrypted at rest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.cipher import TokenCipher
+from storage.models import SlackInstallation, utcnow
+
+
+class InstallationRepository:
+    def __init__(self, session: AsyncSession, cipher: TokenCipher):
+        self.session = session
+        self.cipher = cipher
+
+    async def save(
+        self, *, team_id: str, bot_token: str, team_name: str | None = None, enterprise_id: str | None = None,
+        app_id: str | None = None, bot_id: str | None = None, bot_user_id: str | None = None,
+        bot_scopes: str = "", installer_user_id: str | None = None, installed_at: datetime | None = None,
+    ) -> SlackInstallation:
+        """Insert or replace the workspace's installation (a re-install updates in place)."""
+        row = (await self.session.exec(select(SlackInstallation).where(SlackInstallation.team_id == team_id))).first()
+        if row is None:
+            row = SlackInstallation(team_id=team_id)
+        row.team_name = team_name
+        row.enterprise_id = enterprise_id
+        row.app_id = app_id
+        row.bot_id = bot_id
+        row.bot_user_id = bot_user_id
+        row.bot_scopes = bot_scopes
+        row.bot_token_encrypted = self.cipher.encrypt(bot_token)
+        row.installer_user_id = installer_user_id
+        row.installed_at = installed_at or utcnow()
+        row.revoked_at = None
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def find(self, team_id: str) -> SlackInstallation | None:
+        """The workspace's live installation, or None when absent or revoked."""
+        query = select(SlackInstallation).where(
+            SlackInstallation.team_id == team_id, col(SlackInstallation.revoked_at).is_(None)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def find_any(self, team_id: str) -> SlackInstallation | None:
+        query = select(SlackInstallation).where(SlackInstallation.team_id == team_id)
+        return (await self.session.exec(query)).first()
+
+    def bot_token(self, installation: SlackInstallation) -> str | None:
+        if installation.bot_token_encrypted is None:
+            return None
+        return self.cipher.decrypt(installation.bot_token_encrypted)
+
+    async def revoke(self, team_id: str, at: datetime | None = None) -> bool:
+        """Forget the workspace's token (app_uninstalled / tokens_revoked). True if there was one."""
+        row = await self.find(team_id)
+        if row is None:
+            return False
+        row.bot_token_encrypted = None
+        row.revoked_at = at or utcnow()
+        self.session.add(row)
+        await self.session.flush()
+        return True
+
+    async def list_active(self) -> list[SlackInstallation]:
+        query = select(SlackInstallation).where(col(SlackInstallation.revoked_at).is_(None))
+        return list((await self.session.exec(query)).all())

@@ -1,0 +1,26 @@
+"""Shared fixtures: database URLs (SQLite always, PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from storage.testing import postgres_schema_url
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+DATABASE_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a private schema in the real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'waslack.db'}"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    with postgres_schema_url(TEST_DATABASE_URL, f"t_{uuid.uuid4().hex[:12]}") as url:
+        yield url
