@@ -10,6 +10,7 @@ import hmac
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -222,3 +223,40 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     except ValidationError as exc:
         problems = [_describe(e) for e in exc.errors(include_input=False, include_url=False)]
         raise SettingsError(problems) from None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """The subset `waslack db upgrade` and `waslack keys rotate` need, so they run before the rest is set."""
+
+    DATABASE_URL: str
+    encryption_keys: list[str]
+
+
+def load_storage_settings(
+    environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env", *, need_keys: bool = True
+) -> StorageSettings:
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    problems: list[str] = []
+    url = values.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        url = Settings._database(url)
+    except ValueError as exc:
+        problems.append(f"DATABASE_URL: {exc}")
+    keys: list[str] = []
+    if need_keys:
+        raw = values.get("WASLACK_ENCRYPTION_KEYS", "")
+        if not raw:
+            problems.append("WASLACK_ENCRYPTION_KEYS: is required but not set")
+        else:
+            try:
+                Settings._keys(SecretStr(raw))
+                keys = [k.strip() for k in raw.split(",") if k.strip()]
+            except ValueError as exc:
+                problems.append(f"WASLACK_ENCRYPTION_KEYS: {exc}")
+    if problems:
+        raise SettingsError(problems)
+    return StorageSettings(DATABASE_URL=url, encryption_keys=keys)

@@ -160,6 +160,18 @@ class ConnectState(SQLModel, table=True):
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class HomeTabViewer(SQLModel, table=True):
+    """Users who opened the app's Home tab: they get a fresh view whenever a number changes."""
+
+    __tablename__ = "home_tab_viewers"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_home_tab_viewers_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    user_id: str = Field(max_length=32)
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
 class AuditEntry(SQLModel, table=True):
     """Who did what to which account, when. Never holds a secret."""
 

@@ -3,6 +3,7 @@
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.audit import AuditRepository
 from storage.repositories.connect_states import ConnectStateRepository
+from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.installations import InstallationRepository
 from storage.repositories.tenants import TenantRepository
 
@@ -10,6 +11,7 @@ __all__ = [
     "AccountRepository",
     "AuditRepository",
     "ConnectStateRepository",
+    "HomeViewerRepository",
     "InstallationRepository",
     "TenantRepository",
 ]

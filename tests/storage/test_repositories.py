@@ -135,3 +135,16 @@ async def test_audit_entries_are_listed_newest_first(database):
         entries = await audit.list("T1")
     assert [e.action for e in entries] == ["disconnect", "connect"]
     assert entries[1].detail == '{"numbers": 1}'
+
+
+async def test_home_viewers_are_remembered_once(database):
+    from storage.repositories import HomeViewerRepository
+
+    async with database.session() as session:
+        viewers = HomeViewerRepository(session)
+        await viewers.remember("T1", "U1")
+        await viewers.remember("T1", "U1")
+        await viewers.remember("T1", "U2")
+        await viewers.remember("T2", "U9")
+        await session.commit()
+        assert await viewers.list("T1") == ["U1", "U2"]

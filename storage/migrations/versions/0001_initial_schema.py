@@ -1,4 +1,4 @@
-"""Initial schema: tenants, Slack installations and OAuth states, WhatsApp accounts, phone numbers, connect states, audit log.
+"""Initial schema: tenants, Slack installations and OAuth states, WhatsApp accounts, phone numbers, connect states, Home tab viewers, audit log.
 
 Revision ID: 0001
 Revises: 
@@ -29,6 +29,17 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_team_id'), ['team_id'], unique=False)
+
+    op.create_table('home_tab_viewers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.String(length=32), nullable=False),
+    sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('team_id', 'user_id', name='uq_home_tab_viewers_team_user')
+    )
+    with op.batch_alter_table('home_tab_viewers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_home_tab_viewers_team_id'), ['team_id'], unique=False)
 
     op.create_table('slack_installations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -154,6 +165,10 @@ def downgrade() -> None:
 
     op.drop_table('tenants')
     op.drop_table('slack_oauth_states')
+    with op.batch_alter_table('home_tab_viewers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_home_tab_viewers_team_id'))
+
+    op.drop_table('home_tab_viewers')
     with op.batch_alter_table('slack_installations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_slack_installations_team_id'))
 
