@@ -1,0 +1,156 @@
+"""The `waslack` command: serve, db upgrade, keys generate|rotate, sandbox, manifest."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from relay.settings import SettingsError, load_settings, load_storage_settings
+
+EXIT_SETTINGS = 2
+EXIT_SCHEMA = 3
+
+
+def _fail(lines: Sequence[str], code: int) -> int:
+    for line in lines:
+        print(f"waslack: {line}", file=sys.stderr)
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Production entry: web, Slack bot, workers and scheduler in one process."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(exc.problems, EXIT_SETTINGS)
+
+    import uvicorn
+
+    from relay.logging import configure_logging
+    from relay.runtime import build_relay
+    from storage.migrate import SchemaOutdatedError, check_schema
+
+    configure_logging(settings.LOG_LEVEL, settings.secret_values)
+    try:
+        check_schema(settings.DATABASE_URL)
+    except SchemaOutdatedError as exc:
+        return _fail([str(exc)], EXIT_SCHEMA)
+    relay = build_relay(settings)
+    uvicorn.run(relay.web, host=args.host, port=args.port, log_config=None, proxy_headers=True,
+                forwarded_allow_ips=args.forwarded_allow_ips)
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    from storage.migrate import current_revision, upgrade
+
+    try:
+        storage = load_storage_settings(need_keys=False)
+    except SettingsError as exc:
+        return _fail(exc.problems, EXIT_SETTINGS)
+    upgrade(storage.DATABASE_URL)
+    print(f"database at revision {current_revision(storage.DATABASE_URL)}")
+    return 0
+
+
+def cmd_keys_generate(_args: argparse.Namespace) -> int:
+    from storage.cipher import generate_key
+
+    print(generate_key())
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from storage.cipher import TokenCipher
+    from storage.database import Database
+    from storage.migrate import SchemaOutdatedError, check_schema
+    from storage.rotation import rotate_keys
+
+    try:
+        storage = load_storage_settings()
+        check_schema(storage.DATABASE_URL)
+    except SettingsError as exc:
+        return _fail(exc.problems, EXIT_SETTINGS)
+    except SchemaOutdatedError as exc:
+        return _fail([str(exc)], EXIT_SCHEMA)
+
+    async def run() -> None:
+        database = Database(storage.DATABASE_URL)
+        try:
+            report = await rotate_keys(database, TokenCipher(storage.encryption_keys), batch_size=args.batch_size)
+        finally:
+            await database.dispose()
+        print(f"examined {report.examined} secrets, re-encrypted {report.rotated} under the first key")
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.runner import run_sandbox
+
+    return run_sandbox(port=args.port, database_url=args.database_url, scenario=args.scenario)
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from relay.manifest import render_manifest
+
+    print(render_manifest(args.base_url), end="")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="waslack", description="Recruiters talk to candidates on WhatsApp without leaving Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the relay: web, Slack bot, workers and scheduler in one process",
+                           description="Run the relay (reads settings from the environment and .env).")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
+                       help="proxies whose X-Forwarded-* headers are trusted (default 127.0.0.1)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema", description="Database schema (Alembic migrations).")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply every pending migration to DATABASE_URL").set_defaults(
+        func=cmd_db_upgrade)
+
+    keys = sub.add_parser("keys", help="encryption keys for stored secrets",
+                          description="Manage WASLACK_ENCRYPTION_KEYS (Fernet keys; the first encrypts).")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_sub.add_parser("generate", help="print a new key to put first in WASLACK_ENCRYPTION_KEYS").set_defaults(
+        func=cmd_keys_generate)
+    rotate = keys_sub.add_parser(
+        "rotate", help="re-encrypt every stored secret under the first key (safe to re-run)",
+        description="Re-encrypt every stored token and PIN under the first key of WASLACK_ENCRYPTION_KEYS, "
+                    "in batches; re-run after an interruption. Keep old keys listed until it finishes.")
+    rotate.add_argument("--batch-size", type=int, default=200, help="rows per transaction (default 200)")
+    rotate.set_defaults(func=cmd_keys_rotate)
+
+    sandbox = sub.add_parser("sandbox", help="run the relay against the built-in Meta and Slack simulators",
+                             description="Relay on PORT, Meta simulator on PORT+1, Slack simulator on PORT+2.")
+    sandbox.add_argument("--port", type=int, default=8000, help="relay port (default 8000)")
+    sandbox.add_argument("--database-url", default=None, help="database (default: fresh SQLite in a temp dir)")
+    sandbox.add_argument("--scenario", action="store_true",
+                         help="play the scripted walk-through, print each step, exit 0 only if all pass")
+    sandbox.set_defaults(func=cmd_sandbox)
+
+    manifest = sub.add_parser("manifest", help="print manifest.yml filled in for a base URL",
+                              description="Print the Slack app manifest with PUBLIC_BASE_URL filled in.")
+    manifest.add_argument("--base-url", required=True, help="where Slack reaches this relay, https://…")
+    manifest.set_defaults(func=cmd_manifest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, purge old links.
+
+Every instance runs them; each row is claimed with a conditional UPDATE so only one instance acts on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from relay.services import Services
+from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
+from storage.repositories import AccountRepository, AuditRepository, ConnectStateRepository
+from whatsapp.errors import GraphError, RegistrationLimitError
+
+log = logging.getLogger("waslack.jobs")
+
+SUBSCRIBE_BACKOFF = timedelta(minutes=15)
+REGISTER_BACKOFF = timedelta(hours=72)
+
+
+async def _claim_row(services: Services, model, row_id: int, column: str, seen, until) -> bool:  # type: ignore[no-untyped-def]
+    """Move ``column`` from the value we saw to ``until``; True for the one instance that managed it."""
+    async with services.database.session() as session:
+        result = await session.exec(  # type: ignore[call-overload]
+            update(model).where(col(model.id) == row_id, getattr(model, column) == seen).values({column: until})
+        )
+        await session.commit()
+    return bool(result.rowcount == 1)
+
+
+async def retry_subscriptions(services: Services) -> int:
+    """Subscribe our app to WABAs whose subscription failed at connect time (seed 000 section 10.2)."""
+    async with services.database.session() as session:
+        due = await AccountRepository(session, services.cipher).due_for_subscription_retry()
+    done = 0
+    for account in due:
+        if not await _claim_row(services, WhatsAppAccount, account.id, "subscribe_retry_at",  # type: ignore[arg-type]
+                                account.subscribe_retry_at, utcnow() + SUBSCRIBE_BACKOFF):
+            continue
+        async with services.database.session() as session:
+            token = AccountRepository(session, services.cipher).business_token(account)
+        if token is None:
+            continue
+        try:
+            await services.graph.subscribe_app(account.waba_id, token)
+        except GraphError as exc:
+            log.warning("subscription retry for WABA %s failed: %s", account.waba_id, exc)
+            async with services.database.session() as session:
+                accounts = AccountRepository(session, services.cipher)
+                live = await accounts.get(account.id)  # type: ignore[arg-type]
+                if live is not None:
+                    await accounts.record_subscription(live, ok=False, error=str(exc)[:500],
+                                                       retry_at=utcnow() + SUBSCRIBE_BACKOFF)
+                    await session.commit()
+            continue
+        async with services.database.session() as session:
+            accounts = AccountRepository(session, services.cipher)
+            live = await accounts.get(account.id)  # type: ignore[arg-type]
+            assert live is not None
+            await accounts.record_subscription(live, ok=True)
+            await AuditRepository(session).record(actor="system", action="whatsapp.subscribed",
+                                                  subject=live.waba_id)
+            await session.commit()
+        done += 1
+    return done
+
+
+async def retry_registrations(services: Services) -> int:
+    """Register numbers whose 72-hour 133016 block has passed."""
+    now = utcnow()
+    async with services.database.session() as session:
+        query = (
+            select(PhoneNumber, WhatsAppAccount)
+            .join(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
+            .where(PhoneNumber.registration_state == RegistrationState.RATE_LIMITED.value)
+            .where(col(PhoneNumber.register_retry_at) <= now)
+            .where(WhatsAppAccount.status == AccountStatus.ACTIVE.value)
+        )
+        due = list((await session.exec(query)).all())
+    done = 0
+    for number, account in due:
+        if not await _claim_row(services, PhoneNumber, number.id, "register_retry_at",  # type: ignore[arg-type]
+                                number.register_retry_at, now + timedelta(hours=1)):
+            continue
+        async with services.database.session() as session:
+            accounts = AccountRepository(session, services.cipher)
+            token, pin = accounts.business_token(account), accounts.pin(number)
+        if token is None or pin is None:
+            continue
+        state, retry_at, error = RegistrationState.REGISTERED.value, None, None
+        try:
+            await services.graph.register_number(number.phone_number_id, token, pin)
+        except RegistrationLimitError as exc:
+            state, retry_at, error = RegistrationState.RATE_LIMITED.value, utcnow() + REGISTER_BACKOFF, str(exc)
+        except GraphError as exc:
+            state, error = RegistrationState.FAILED.value, str(exc)
+        async with services.database.session() as session:
+            accounts = AccountRepository(session, services.cipher)
+            live = await accounts.number_by_phone_number_id(number.phone_number_id)
+            assert live is not None
+            live.registration_state, live.register_retry_at, live.registration_error = state, retry_at, error
+            await accounts.save_number(live)
+            await session.commit()
+        done += state == RegistrationState.REGISTERED.value
+        await services.notifier.refresh_home(await _team_of(services, account))
+    return done
+
+
+async def _team_of(services: Services, account: WhatsAppAccount) -> str:
+    from storage.models import Tenant
+
+    async with services.database.session() as session:
+        tenant = await session.get(Tenant, account.tenant_id)
+    assert tenant is not None
+    return tenant.slack_team_id
+
+
+async def purge_connect_links(services: Services) -> int:
+    async with services.database.session() as session:
+        purged = await ConnectStateRepository(session).purge_expired(utcnow() - timedelta(days=7))
+        await session.commit()
+    return purged
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    """The jobs one `waslack serve` process runs on its event loop."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
+    scheduler.add_job(retry_subscriptions, "interval", minutes=1, args=[services], id="retry_subscriptions",
+                      **defaults)
+    scheduler.add_job(retry_registrations, "interval", minutes=10, args=[services], id="retry_registrations",
+                      **defaults)
+    scheduler.add_job(purge_connect_links, "interval", hours=6, args=[services], id="purge_connect_links",
+                      **defaults)
+    return scheduler

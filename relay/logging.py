@@ -1,0 +1,51 @@
+"""Logging set-up: one line per event, and a filter that masks every configured secret wherever it appears."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+MASK = "***"
+# Shapes of secrets we may meet before they are known to settings (tokens from Meta or Slack responses).
+TOKEN_SHAPES = re.compile(r"\b(xox[abpre]-[A-Za-z0-9-]{6,}|EAA[A-Za-z0-9]{16,})\b")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces known secret values and token-shaped strings in the formatted message and arguments."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return TOKEN_SHAPES.sub(MASK, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+            record.exc_text = None
+        record.msg = self.scrub(message)
+        record.args = None
+        return True
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
+    """Route every logger through one stderr handler that redacts secrets; returns the filter."""
+    redact = RedactSecrets(secrets)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(redact)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "aiosqlite", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    return redact

@@ -1,0 +1,1 @@
+"""Onboarding: Connect links, the server-side claim of an Embedded Signup, disconnect."""

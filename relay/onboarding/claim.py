@@ -1,0 +1,447 @@
+"""The server-side claim of an Embedded Signup (reference section 7a): code → business token → verified WABA and
+number → webhook subscription → registration → stored account → Slack told.
+
+Browser-sent ids are hints only: everything bound to a workspace is verified with Meta first.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from relay.onboarding.links import ConnectLink, LinkError, LinkProblem
+from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
+from relay.services import Services
+from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
+from storage.repositories import AccountRepository, AuditRepository, TenantRepository
+from whatsapp.errors import (
+    GraphError,
+    InvalidRequestError,
+    NetworkError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RegistrationLimitError,
+    ThrottledError,
+    TokenInvalidError,
+    TransientError,
+)
+
+log = logging.getLogger("waslack.onboarding")
+
+COEXISTENCE_EVENT = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
+SUBSCRIBE_RETRY_DELAY = timedelta(minutes=5)
+REGISTER_BLOCK = timedelta(hours=72)
+
+
+class ClaimProblem(enum.StrEnum):
+    LINK_FORGED = "link_forged"
+    LINK_EXPIRED = "link_expired"
+    LINK_USED = "link_used"
+    CODE_REJECTED = "code_rejected"
+    TOKEN_INVALID = "token_invalid"
+    PERMISSIONS = "permissions"
+    RATE_LIMITED = "rate_limited"
+    WRONG_APP = "wrong_app"
+    NO_WABA_GRANTED = "no_waba_granted"
+    WABA_MISMATCH = "waba_mismatch"
+    NUMBER_MISMATCH = "number_mismatch"
+    NO_NUMBERS = "no_numbers"
+    NUMBER_TAKEN = "number_taken"
+    REGISTRATION_FAILED = "registration_failed"
+    META_UNAVAILABLE = "meta_unavailable"
+    META_ERROR = "meta_error"
+    INTERNAL = "internal"
+
+
+class ClaimWarning(enum.StrEnum):
+    SUBSCRIPTION_PENDING = "subscription_pending"  # webhooks not subscribed yet; retried by a job
+    REGISTRATION_WAIT = "registration_wait"  # 133016: Meta blocks registration for 72 hours
+    NO_CHANNEL = "no_channel"  # Slack gave no channel; pick one in the Home tab
+
+
+_LINK_PROBLEMS = {
+    LinkProblem.FORGED: ClaimProblem.LINK_FORGED,
+    LinkProblem.EXPIRED: ClaimProblem.LINK_EXPIRED,
+    LinkProblem.USED: ClaimProblem.LINK_USED,
+}
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """The WA_EMBEDDED_SIGNUP message the browser relayed: hints, never trusted."""
+
+    event: str | None = None
+    waba_id: str | None = None
+    phone_number_id: str | None = None
+    business_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, payload: object) -> SessionInfo | None:
+        if not isinstance(payload, dict):
+            return None
+        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+
+        def text(value: object) -> str | None:
+            return value[:64] if isinstance(value, str) and value.strip() else None
+
+        return cls(
+            event=text(payload.get("event")),
+            waba_id=text(data.get("waba_id")),
+            phone_number_id=text(data.get("phone_number_id")),
+            business_id=text(data.get("business_id")),
+        )
+
+
+@dataclass(frozen=True)
+class NumberView:
+    phone_number_id: str
+    display_phone_number: str | None
+    verified_name: str | None
+    enabled: bool
+    registration_state: str
+    channel_id: str | None
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    status: str  # "connected" | "choose_number" | "failed"
+    problem: ClaimProblem | None = None
+    detail: str | None = None  # for support: Meta's code and trace id; never a secret
+    waba_id: str | None = None
+    account_id: int | None = None
+    numbers: tuple[NumberView, ...] = ()
+    warnings: tuple[ClaimWarning, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+class ClaimFailed(Exception):
+    def __init__(self, problem: ClaimProblem, detail: str | None = None):
+        self.problem = problem
+        self.detail = detail
+        super().__init__(problem.value)
+
+
+def problem_for(error: GraphError) -> ClaimProblem:
+    """Seed 000 section 10.3: what a Meta error means for the person connecting."""
+    if isinstance(error, TokenInvalidError):
+        return ClaimProblem.TOKEN_INVALID
+    if isinstance(error, PermissionDeniedError):
+        return ClaimProblem.PERMISSIONS
+    if isinstance(error, ThrottledError | RegistrationLimitError):
+        return ClaimProblem.RATE_LIMITED
+    if isinstance(error, TransientError | NetworkError | OutcomeUnknownError):
+        return ClaimProblem.META_UNAVAILABLE
+    return ClaimProblem.META_ERROR
+
+
+def _support_detail(error: GraphError) -> str:
+    trace = getattr(error, "fbtrace_id", None)
+    code = getattr(error, "code", None)
+    parts = [f"Meta error {code}" if code is not None else type(error).__name__]
+    if trace:
+        parts.append(f"trace {trace}")
+    return ", ".join(parts)
+
+
+def _view(number: PhoneNumber) -> NumberView:
+    return NumberView(
+        phone_number_id=number.phone_number_id, display_phone_number=number.display_phone_number,
+        verified_name=number.verified_name, enabled=number.enabled,
+        registration_state=number.registration_state, channel_id=number.slack_channel_id,
+    )
+
+
+async def claim_whatsapp_account(
+    services: Services, *, token: str | None, code: str | None, session_info: SessionInfo | None,
+    redirect_uri: str | None = None,
+) -> ClaimOutcome:
+    """Run every step of the claim for the connect link ``token``; never raises for expected failures."""
+    try:
+        link = await services.links.consume(token)
+    except LinkError as exc:
+        return ClaimOutcome(status="failed", problem=_LINK_PROBLEMS[exc.problem])
+    if not code or len(code) > 2048:
+        outcome = ClaimOutcome(status="failed", problem=ClaimProblem.CODE_REJECTED, detail="no code received")
+    else:
+        try:
+            outcome = await _claim(services, link, code, session_info or SessionInfo(), redirect_uri)
+        except ClaimFailed as exc:
+            outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
+        except GraphError as exc:
+            log.warning("claim for team %s failed at Meta: %s", link.team_id, exc)
+            outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=_support_detail(exc))
+        except Exception:
+            log.exception("claim for team %s failed unexpectedly", link.team_id)
+            outcome = ClaimOutcome(status="failed", problem=ClaimProblem.INTERNAL)
+    await services.links.finish(link.nonce, outcome.status if outcome.ok else str(outcome.problem),
+                                outcome.account_id)
+    await _audit(services, link, outcome)
+    if outcome.ok:
+        await _tell_slack(services, link, outcome)
+    return outcome
+
+
+async def _claim(
+    services: Services, link: ConnectLink, code: str, hint: SessionInfo, redirect_uri: str | None
+) -> ClaimOutcome:
+    graph, settings = services.graph, services.settings
+    try:
+        grant = await (graph.exchange_code(code, redirect_uri=redirect_uri) if redirect_uri
+                       else graph.exchange_code(code))
+    except InvalidRequestError as exc:
+        raise ClaimFailed(ClaimProblem.CODE_REJECTED, _support_detail(exc)) from None
+    business_token = grant.access_token.get_secret_value()
+
+    info = await graph.debug_token(business_token)
+    if not info.is_valid or str(info.app_id) != settings.META_APP_ID:
+        raise ClaimFailed(ClaimProblem.WRONG_APP, "token not valid for this app")
+    granted = list(info.waba_ids)
+    if not granted:
+        raise ClaimFailed(ClaimProblem.NO_WABA_GRANTED)
+    if hint.waba_id and hint.waba_id not in granted:
+        raise ClaimFailed(ClaimProblem.WABA_MISMATCH, "the signup named an account the token does not cover")
+    waba_id = hint.waba_id or granted[0]
+
+    listed = await graph.list_phone_numbers(waba_id, business_token)
+    if not listed:
+        raise ClaimFailed(ClaimProblem.NO_NUMBERS)
+    listed_ids = [n.id for n in listed]
+    if hint.phone_number_id and hint.phone_number_id not in listed_ids:
+        raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the signup named a number outside the account")
+    await _refuse_numbers_of_other_workspaces(services, link.team_id, listed_ids)
+
+    subscribed, subscribe_error = True, None
+    try:
+        await graph.subscribe_app(waba_id, business_token)
+    except (TokenInvalidError, PermissionDeniedError):
+        raise
+    except GraphError as exc:  # seed 000 section 10.2: recorded and retried later, not fatal
+        subscribed, subscribe_error = False, _support_detail(exc)
+        log.warning("subscribing to WABA %s failed, will retry: %s", waba_id, exc)
+
+    if hint.phone_number_id:
+        chosen = [hint.phone_number_id]
+    elif len(listed_ids) == 1:
+        chosen = listed_ids
+    else:
+        chosen = []  # several numbers: the person picks which to connect
+
+    expires_at = None
+    if info.expires_at:
+        expires_at = datetime.fromtimestamp(info.expires_at, UTC)
+    elif grant.expires_in:
+        expires_at = utcnow() + timedelta(seconds=grant.expires_in)
+
+    async with services.database.session() as session:
+        tenant = await TenantRepository(session).get_or_create(link.team_id)
+        accounts = AccountRepository(session, services.cipher)
+        existing = await accounts.find(tenant.id, waba_id)  # type: ignore[arg-type]
+        account, created = await accounts.upsert(
+            tenant_id=tenant.id, waba_id=waba_id, business_token=business_token,  # type: ignore[arg-type]
+            business_id=hint.business_id if existing is None else None, token_expires_at=expires_at,
+            meta_user_id=info.user_id, connected_by_user_id=link.user_id,
+            is_coexistence=hint.event == COEXISTENCE_EVENT, status=AccountStatus.PENDING,
+        )
+        for number in listed:
+            await accounts.upsert_number(
+                account, phone_number_id=number.id, display_phone_number=number.display_phone_number,
+                verified_name=number.verified_name, quality_rating=number.quality_rating,
+            )
+        await accounts.record_subscription(
+            account, ok=subscribed, error=subscribe_error,
+            retry_at=None if subscribed else utcnow() + SUBSCRIBE_RETRY_DELAY,
+        )
+        await session.commit()
+
+    warnings: list[ClaimWarning] = [] if subscribed else [ClaimWarning.SUBSCRIPTION_PENDING]
+    if not chosen:
+        numbers = await _numbers(services, account)
+        return ClaimOutcome(status="choose_number", waba_id=waba_id, account_id=account.id, numbers=numbers,
+                            warnings=tuple(warnings))
+    for phone_number_id in chosen:
+        warnings += await activate_number(services, account, phone_number_id, actor=link.user_id,
+                                          team_id=link.team_id)
+    numbers = await _numbers(services, account)
+    return ClaimOutcome(status="connected", waba_id=waba_id, account_id=account.id, numbers=numbers,
+                        warnings=tuple(dict.fromkeys(warnings)))
+
+
+async def choose_number(services: Services, *, token: str | None, phone_number_id: str | None) -> ClaimOutcome:
+    """Second step for a WABA with several numbers: connect the one the person picked on the page."""
+    try:
+        link = await services.links.inspect(token, allow_used=True)
+    except LinkError as exc:
+        return ClaimOutcome(status="failed", problem=_LINK_PROBLEMS[exc.problem])
+    fresh = link.used_at is not None and utcnow() - link.used_at < services.links.ttl
+    if link.outcome != "choose_number" or link.account_id is None or not fresh:
+        return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        account = await accounts.get(link.account_id)
+        numbers = await accounts.numbers(account) if account else []
+    if account is None or phone_number_id not in {n.phone_number_id for n in numbers}:
+        return ClaimOutcome(status="failed", problem=ClaimProblem.NUMBER_MISMATCH)
+    try:
+        warnings = await activate_number(services, account, phone_number_id, actor=link.user_id,
+                                         team_id=link.team_id)
+    except ClaimFailed as exc:
+        outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
+    except GraphError as exc:
+        outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=_support_detail(exc))
+    else:
+        if not account.webhooks_subscribed:
+            warnings.append(ClaimWarning.SUBSCRIPTION_PENDING)
+        outcome = ClaimOutcome(status="connected", waba_id=account.waba_id, account_id=account.id,
+                               numbers=await _numbers(services, account), warnings=tuple(dict.fromkeys(warnings)))
+    await services.links.finish(link.nonce, outcome.status if outcome.ok else str(outcome.problem), account.id)
+    await _audit(services, link, outcome)
+    if outcome.ok:
+        await _tell_slack(services, link, outcome)
+    return outcome
+
+
+async def activate_number(
+    services: Services, account: WhatsAppAccount, phone_number_id: str, *, actor: str, team_id: str
+) -> list[ClaimWarning]:
+    """Register the number (unless it is on the WhatsApp Business app), give it a channel, switch it on,
+    and make the account active. Raises ClaimFailed when the number cannot be used."""
+    warnings: list[ClaimWarning] = []
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        account = await accounts.get(account.id)  # type: ignore[arg-type, assignment]
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        assert account is not None and number is not None and number.account_id == account.id
+        business_token = accounts.business_token(account)
+        assert business_token is not None
+        pin = accounts.pin(number)
+        if pin is None:
+            # stored before registering: a PIN Meta accepted must never be lost
+            pin = f"{secrets.randbelow(10**6):06d}"
+            await accounts.save_number(number, pin=pin)
+            await session.commit()
+
+    details = await services.graph.get_phone_number(phone_number_id, business_token)
+    coexistence = bool(getattr(details, "is_on_biz_app", False))
+    state, error, retry_at = RegistrationState.REGISTERED, None, None
+    if coexistence:
+        state = RegistrationState.COEXISTENCE
+    else:
+        try:
+            await services.graph.register_number(phone_number_id, business_token, pin)
+        except RegistrationLimitError as exc:
+            state, error, retry_at = RegistrationState.RATE_LIMITED, _support_detail(exc), utcnow() + REGISTER_BLOCK
+            warnings.append(ClaimWarning.REGISTRATION_WAIT)
+        except (TokenInvalidError, PermissionDeniedError):
+            raise
+        except GraphError as exc:
+            async with services.database.session() as session:
+                accounts = AccountRepository(session, services.cipher)
+                stored = await accounts.number_by_phone_number_id(phone_number_id)
+                assert stored is not None
+                stored.registration_state = RegistrationState.FAILED.value
+                stored.registration_error = _support_detail(exc)
+                stored.enabled = False
+                await accounts.save_number(stored)
+                live = await accounts.get(account.id)  # type: ignore[arg-type]
+                assert live is not None
+                if live.status != AccountStatus.ACTIVE.value:
+                    await accounts.set_status(live, AccountStatus.ERROR, "registration failed")
+                await session.commit()
+            raise ClaimFailed(
+                ClaimProblem.RATE_LIMITED if isinstance(exc, ThrottledError) else ClaimProblem.REGISTRATION_FAILED,
+                _support_detail(exc),
+            ) from None
+
+    channel_id = None
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        assert number is not None
+        channel_id = number.slack_channel_id
+    if channel_id is None:
+        try:
+            channel_id = await services.notifier.ensure_channel(team_id, actor, number.display_phone_number)
+        except Exception:
+            log.exception("could not get a channel for number %s", phone_number_id)
+        if channel_id is None:
+            warnings.append(ClaimWarning.NO_CHANNEL)
+
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        live = await accounts.get(account.id)  # type: ignore[arg-type]
+        assert number is not None and live is not None
+        number.registration_state = state.value
+        number.registration_error = error
+        number.register_retry_at = retry_at
+        number.enabled = True
+        number.slack_channel_id = number.slack_channel_id or channel_id
+        if details is not None:
+            number.quality_rating = getattr(details, "quality_rating", None) or number.quality_rating
+        await accounts.save_number(number)
+        live.is_coexistence = live.is_coexistence or coexistence
+        await accounts.set_status(live, AccountStatus.ACTIVE)
+        await session.commit()
+    return warnings
+
+
+async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, phone_number_ids: list[str]) -> None:
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        tenant = await TenantRepository(session).get(team_id)
+        for phone_number_id in phone_number_ids:
+            number = await accounts.number_by_phone_number_id(phone_number_id)
+            if number is None:
+                continue
+            owner = await accounts.get(number.account_id)
+            if owner is not None and (tenant is None or owner.tenant_id != tenant.id):
+                raise ClaimFailed(ClaimProblem.NUMBER_TAKEN, f"number {phone_number_id} belongs to another workspace")
+
+
+async def _numbers(services: Services, account: WhatsAppAccount) -> tuple[NumberView, ...]:
+    async with services.database.session() as session:
+        return tuple(_view(n) for n in await AccountRepository(session, services.cipher).numbers(account))
+
+
+async def _audit(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:
+    action = {"connected": "whatsapp.connected", "choose_number": "whatsapp.awaiting_number_choice"}.get(
+        outcome.status, "whatsapp.connect_failed"
+    )
+    detail = {
+        "waba_id": outcome.waba_id,
+        "numbers": [n.phone_number_id for n in outcome.numbers if n.enabled],
+        "problem": str(outcome.problem) if outcome.problem else None,
+        "support": outcome.detail,
+        "warnings": [str(w) for w in outcome.warnings],
+    }
+    async with services.database.session() as session:
+        await AuditRepository(session).record(
+            actor=link.user_id, action=action, team_id=link.team_id, subject=outcome.waba_id,
+            detail={k: v for k, v in detail.items() if v},
+        )
+        await session.commit()
+
+
+async def _tell_slack(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:
+    """Home tab and DM; a Slack hiccup must not undo a finished claim."""
+    try:
+        await services.notifier.refresh_home(link.team_id)
+        if outcome.status == "connected" and outcome.waba_id:
+            summary = ConnectionSummary(
+                waba_id=outcome.waba_id, account_name=None,
+                numbers=tuple(
+                    ConnectedNumber(n.phone_number_id, n.display_phone_number, n.verified_name, n.channel_id,
+                                    n.registration_state)
+                    for n in outcome.numbers if n.enabled
+                ),
+                reconnected=False, warnings=tuple(str(w) for w in outcome.warnings),
+            )
+            await services.notifier.announce_connection(link.team_id, link.user_id, summary)
+    except Exception:
+        log.exception("telling Slack about team %s's connection failed", link.team_id)

@@ -1,0 +1,48 @@
+"""The services one relay process shares: settings, database, cipher, Graph client, connect links, Slack notifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from relay.onboarding.links import ConnectLinks
+from relay.onboarding.notifier import SilentNotifier, WorkspaceNotifier
+from relay.settings import Settings
+from storage.cipher import TokenCipher
+from storage.database import Database
+from whatsapp.graph import GraphClient
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    cipher: TokenCipher
+    graph: GraphClient
+    links: ConnectLinks
+    notifier: WorkspaceNotifier = field(default_factory=SilentNotifier)
+
+    @classmethod
+    def build(cls, settings: Settings, *, graph_transport=None) -> Services:  # type: ignore[no-untyped-def]
+        database = Database(settings.DATABASE_URL)
+        graph = GraphClient(
+            base_url=settings.META_GRAPH_URL,
+            api_version=settings.META_API_VERSION,
+            app_id=settings.META_APP_ID,
+            app_secret=settings.META_APP_SECRET.get_secret_value(),
+            system_user_token=(
+                settings.META_SYSTEM_USER_TOKEN.get_secret_value() if settings.META_SYSTEM_USER_TOKEN else None
+            ),
+            timeout=settings.META_TIMEOUT_SECONDS,
+            transport=graph_transport,
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            cipher=TokenCipher(settings.encryption_keys),
+            graph=graph,
+            links=ConnectLinks(database, settings.link_signing_key, settings.PUBLIC_BASE_URL),
+        )
+
+    async def aclose(self) -> None:
+        await self.graph.aclose()
+        await self.database.dispose()
