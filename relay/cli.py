@@ -97,7 +97,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 def cmd_manifest(args: argparse.Namespace) -> int:
     from relay.manifest import render_manifest
 
-    print(render_manifest(args.base_url), end="")
+    try:
+        print(render_manifest(args.base_url), end="")
+    except ValueError as exc:
+        return _fail([str(exc)], EXIT_SETTINGS)
     return 0
 
 

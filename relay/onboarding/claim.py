@@ -192,8 +192,7 @@ async def _claim(
 ) -> ClaimOutcome:
     graph, settings = services.graph, services.settings
     try:
-        grant = await (graph.exchange_code(code, redirect_uri=redirect_uri) if redirect_uri
-                       else graph.exchange_code(code))
+        grant = await graph.exchange_code(code, redirect_uri=redirect_uri)
     except InvalidRequestError as exc:
         raise ClaimFailed(ClaimProblem.CODE_REJECTED, _support_detail(exc)) from None
     business_token = grant.access_token.get_secret_value()

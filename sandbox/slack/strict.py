@@ -9,7 +9,7 @@ from typing import Any
 
 from .world import SlackApiFailure
 
-REQUIRED_PATH = Path(__file__).parent / "specs" / "required_arguments.json"  # from Slack's OpenAPI, see README
+REQUIRED_PATH = Path(__file__).parent / "specs" / "required_arguments.json"  # see specs/README.md
 
 # Required by Slack's method pages (docs.slack.dev/reference/methods/...) although the 2021 spec marks them
 # optional, plus the upload methods the spec predates (../reference/slack-bolt.md §2.4).

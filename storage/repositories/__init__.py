@@ -5,6 +5,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.connect_states import ConnectStateRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.installations import InstallationRepository
+from storage.repositories.oauth_states import OAuthStateRepository
 from storage.repositories.tenants import TenantRepository
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "ConnectStateRepository",
     "HomeViewerRepository",
     "InstallationRepository",
+    "OAuthStateRepository",
     "TenantRepository",
 ]

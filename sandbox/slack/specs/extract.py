@@ -1,6 +1,6 @@
 """Regenerate ``required_arguments.json`` from Slack's official Web API OpenAPI file.
 
-Usage: ``python -m sandbox.slack.specs.extract ../shared/specs/slack/web-api/slack_web_openapi_v2_without_examples.json``.
+Usage: ``python -m sandbox.slack.specs.extract <slack_web_openapi_v2_without_examples.json>``.
 Only facts are kept (method name → names of its required arguments); the full file stays in ../shared/specs.
 """
 
