@@ -1,0 +1,301 @@
+"""The Home tab view, built from plain data: pure functions, no Slack calls, no database.
+
+Block Kit limits (reference 2.1): at most 100 blocks per Home view, so accounts are laid out on pages that
+each stay well below that; button text ≤ 75 characters, section text ≤ 3000.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import wording
+
+MAX_BLOCKS = 100
+PAGE_BLOCK_BUDGET = 60  # blocks for account cards on one page; the page frame adds at most 8 more
+PAGE_NUMBER_LIMIT = 15  # numbers per page, so a page stays readable
+CARD_FRAME_BLOCKS = 3  # context, actions, divider around an account's number sections
+
+# action_ids the listeners register (bot/listeners/*)
+ACTION_CONNECT = "connect_whatsapp"
+ACTION_RECONNECT = "reconnect_account"
+ACTION_DISCONNECT = "disconnect_account"
+ACTION_MOVE_NUMBER = "move_number"
+ACTION_PAGE_PREVIOUS = "home_page_previous"
+ACTION_PAGE_NEXT = "home_page_next"
+NUMBER_BLOCK_PREFIX = "number:"
+
+
+def keyed_action(kind: str, key: object) -> str:
+    """An action_id naming what it acts on (Slack wants action_ids unique within a view): ``kind:key``."""
+    return f"{kind}:{key}"[:255]
+
+
+def action_pattern(kind: str) -> re.Pattern[str]:
+    """Matches ``kind`` and every ``kind:key`` (for Bolt's ``app.action``)."""
+    return re.compile(rf"^{re.escape(kind)}(:.*)?$")
+
+
+def action_key(action_id: str) -> str:
+    """The ``key`` of ``kind:key`` ('' when there is none)."""
+    return action_id.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class NumberLine:
+    """One phone number as the Home tab shows it."""
+
+    phone_number_id: str
+    display_phone_number: str | None
+    verified_name: str | None
+    status: str  # pending | active | disconnected | error
+    quality_rating: str | None
+    channel_id: str | None
+    connected: bool  # chosen by the workspace: only then can its channel be changed
+    detail: str | None = None  # one short sentence on why it is not simply active
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    """A WhatsApp Business account with its numbers, and whether the viewer may change it."""
+
+    account_id: int
+    status: str
+    numbers: tuple[NumberLine, ...]
+    connected_by: str | None
+    connected_at: datetime | None
+    can_manage: bool
+
+
+@dataclass(frozen=True)
+class HomeState:
+    """Everything one person's Home tab shows."""
+
+    connect_url: str
+    cards: tuple[AccountCard, ...] = ()
+    page: int = 0
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class CardSlice:
+    """The part of an account card that fits on one page (big accounts continue on the next page)."""
+
+    card: AccountCard
+    numbers: tuple[NumberLine, ...]
+
+
+def escape(text: str) -> str:
+    """Make text from people or Meta safe inside mrkdwn (Slack's three control characters)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text[:3000]}
+
+
+def quality_label(rating: str | None) -> str:
+    return wording.QUALITY_LABELS.get((rating or "").upper(), wording.QUALITY_UNRATED)
+
+
+def status_label(status: str) -> str:
+    return wording.STATUS_LABELS.get(status, wording.STATUS_UNKNOWN)
+
+
+def paginate(cards: tuple[AccountCard, ...]) -> list[list[CardSlice]]:
+    """Lay cards out on pages of at most PAGE_BLOCK_BUDGET blocks and PAGE_NUMBER_LIMIT numbers.
+
+    A card that does not fit on a partly filled page starts the next one; only a card bigger than a whole
+    page is split, continuing on the following pages."""
+    pages: list[list[CardSlice]] = [[]]
+    used_blocks = used_numbers = 0
+    for card in cards:
+        remaining = card.numbers
+        while True:
+            room = min(PAGE_BLOCK_BUDGET - used_blocks - CARD_FRAME_BLOCKS, PAGE_NUMBER_LIMIT - used_numbers)
+            if pages[-1] and room < len(remaining):
+                pages.append([])
+                used_blocks = used_numbers = 0
+                continue
+            take = min(room, len(remaining))
+            pages[-1].append(CardSlice(card, remaining[:take]))
+            used_blocks += CARD_FRAME_BLOCKS + take
+            used_numbers += take
+            remaining = remaining[take:]
+            if not remaining:
+                break
+            pages.append([])
+            used_blocks = used_numbers = 0
+    return pages
+
+
+def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
+    title = wording.number_title(
+        escape(line.display_phone_number) if line.display_phone_number else None,
+        escape(line.verified_name) if line.verified_name else None,
+    )
+    text = "\n".join(
+        part
+        for part in (
+            title,
+            wording.status_line(status_label(line.status), quality_label(line.quality_rating)),
+            wording.channel_line(line.channel_id) if line.connected else None,
+            f"_{line.detail}_" if line.detail else None,
+        )
+        if part
+    )
+    block: dict[str, Any] = {
+        "type": "section",
+        "block_id": f"{NUMBER_BLOCK_PREFIX}{line.phone_number_id}"[:255],
+        "text": _mrkdwn(text),
+    }
+    if card.can_manage and line.connected and card.status != "disconnected":
+        select: dict[str, Any] = {
+            "type": "conversations_select",
+            "action_id": keyed_action(ACTION_MOVE_NUMBER, line.phone_number_id),
+            "placeholder": _plain(wording.CHANNEL_PLACEHOLDER),
+            "filter": {
+                "include": ["public", "private"],
+                "exclude_bot_users": True,
+                "exclude_external_shared_channels": True,
+            },
+        }
+        if line.channel_id:
+            select["initial_conversation"] = line.channel_id
+        block["accessory"] = select
+    return block
+
+
+def _connected_by(card: AccountCard) -> str:
+    when = card.connected_at
+    return wording.connected_by_line(
+        card.connected_by,
+        int(when.timestamp()) if when else None,
+        when.strftime("%Y-%m-%d %H:%M UTC") if when else None,
+    )
+
+
+def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
+    card = piece.card
+    blocks = [_number_block(card, line) for line in piece.numbers]
+    notes = [_connected_by(card)]
+    if not card.can_manage:
+        notes.append(wording.managed_by_line(card.connected_by))
+    blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
+    if card.can_manage:
+        buttons: list[dict[str, Any]] = [
+            {
+                "type": "button",
+                "action_id": keyed_action(ACTION_RECONNECT, card.account_id),
+                "text": _plain(wording.RECONNECT_BUTTON),
+                "url": connect_url,
+                "value": str(card.account_id),
+            }
+        ]
+        if card.status != "disconnected":
+            numbers = [
+                escape(n.display_phone_number or n.phone_number_id) for n in card.numbers if n.connected
+            ]
+            buttons.append(
+                {
+                    "type": "button",
+                    "action_id": keyed_action(ACTION_DISCONNECT, card.account_id),
+                    "text": _plain(wording.DISCONNECT_BUTTON),
+                    "style": "danger",
+                    "value": str(card.account_id),
+                    "confirm": {
+                        "title": _plain(wording.CONFIRM_DISCONNECT_TITLE, 100),
+                        "text": _mrkdwn(wording.confirm_disconnect_text(numbers)),
+                        "confirm": _plain(wording.CONFIRM_DISCONNECT_YES, 30),
+                        "deny": _plain(wording.CONFIRM_DISCONNECT_NO, 30),
+                        "style": "danger",
+                    },
+                }
+            )
+        blocks.append({"type": "actions", "block_id": f"account:{card.account_id}", "elements": buttons})
+    blocks.append({"type": "divider"})
+    return blocks
+
+
+def _pager(page: int, pages: int) -> list[dict[str, Any]]:
+    buttons = []
+    if page > 0:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": ACTION_PAGE_PREVIOUS,
+                "text": _plain(wording.PAGE_PREVIOUS),
+                "value": str(page - 1),
+            }
+        )
+    if page < pages - 1:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": ACTION_PAGE_NEXT,
+                "text": _plain(wording.PAGE_NEXT),
+                "value": str(page + 1),
+            }
+        )
+    return [
+        {"type": "context", "elements": [_mrkdwn(wording.page_line(page, pages))]},
+        {"type": "actions", "block_id": "pages", "elements": buttons},
+    ]
+
+
+def build_home_view(state: HomeState) -> dict[str, Any]:
+    """The ``view`` argument of views.publish for one person."""
+    connect = {
+        "type": "actions",
+        "block_id": "connect",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACTION_CONNECT,
+                "text": _plain(wording.CONNECT_BUTTON),
+                "url": state.connect_url,
+                "style": "primary",
+            }
+        ],
+    }
+    hint = {"type": "context", "elements": [_mrkdwn(wording.CONNECT_HINT)]}
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(wording.HOME_TITLE, 150)}]
+    if state.notice:
+        blocks.append({"type": "section", "block_id": "notice", "text": _mrkdwn(state.notice)})
+    pages = paginate(state.cards) if state.cards else []
+    page = min(max(state.page, 0), max(len(pages) - 1, 0))
+    if not pages:
+        blocks += [{"type": "section", "text": _mrkdwn(wording.HOME_EMPTY)}, connect, hint]
+    else:
+        blocks += [
+            {"type": "section", "text": _mrkdwn(wording.HOME_INTRO)},
+            connect,
+            hint,
+            {"type": "divider"},
+        ]
+        for piece in pages[page]:
+            blocks += _card_blocks(piece, state.connect_url)
+        if len(pages) > 1:
+            blocks += _pager(page, len(pages))
+    assert len(blocks) <= MAX_BLOCKS, "a Home page outgrew Slack's 100-block limit"
+    return {
+        "type": "home",
+        "blocks": blocks,
+        "private_metadata": json.dumps({"page": page}),
+    }
+
+
+def page_of(view: dict[str, Any] | None) -> int:
+    """The page a published Home view shows (from its private_metadata); 0 when unknown."""
+    try:
+        page = json.loads((view or {}).get("private_metadata") or "{}").get("page", 0)
+    except (ValueError, AttributeError):
+        return 0
+    return page if isinstance(page, int) and page >= 0 else 0

@@ -1,0 +1,71 @@
+"""The Slack side of onboarding (relay.onboarding.notifier.WorkspaceNotifier): a channel for a new number,
+the DM to the person who connected it, and fresh Home tabs when a number changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import wording
+from bot.channels import create_number_channel
+from bot.clients import SlackClients
+from bot.home import escape
+from bot.permissions import WorkspaceRoles
+from bot.publisher import HomePublisher
+from relay.onboarding.notifier import ConnectionSummary, WorkspaceNotifier
+from relay.services import Services
+
+log = logging.getLogger("waslack.slack")
+
+
+def connection_message(summary: ConnectionSummary) -> dict[str, Any]:
+    """``text`` and ``blocks`` of the DM sent once a claim is done."""
+    lines = [
+        wording.connected_number_line(
+            wording.number_title(
+                escape(n.display_phone_number or n.phone_number_id),
+                escape(n.verified_name) if n.verified_name else None,
+            ),
+            n.channel_id,
+        )
+        for n in summary.numbers
+    ]
+    count = max(len(summary.numbers), 1)
+    sections = [wording.connected_headline(count, summary.reconnected), "\n".join(lines)]
+    sections += [wording.WARNINGS[w] for w in summary.warnings if w in wording.WARNINGS]
+    sections.append(wording.PAYMENT_REMINDER)
+    return {
+        "text": wording.connected_fallback(count, summary.reconnected),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": s[:3000]}} for s in sections if s],
+    }
+
+
+class SlackNotifier(WorkspaceNotifier):
+    def __init__(self, services: Services, clients: SlackClients):
+        self.services = services
+        self.clients = clients
+        self.publisher = HomePublisher(services, clients, WorkspaceRoles())
+
+    async def ensure_channel(
+        self, team_id: str, user_id: str, display_phone_number: str | None
+    ) -> str | None:
+        client = await self.clients.for_team(team_id)
+        if client is None:
+            return None
+        return await create_number_channel(client, display_phone_number, user_id)
+
+    async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:
+        client = await self.clients.for_team(team_id)
+        if client is None:
+            return
+        try:
+            # posting to a user id opens (or reuses) the app's DM with that person
+            await client.chat_postMessage(channel=user_id, **connection_message(summary))
+        except SlackApiError as exc:
+            log.warning("DM to %s in %s failed: %s", user_id, team_id, exc.response.get("error"))
+
+    async def refresh_home(self, team_id: str) -> None:
+        await self.publisher.publish_for_viewers(team_id)

@@ -1,0 +1,158 @@
+"""Publishing the Home tab: read the workspace's accounts, decide what each viewer may change, issue a fresh
+connect link, build the view (bot.home) and send it with views.publish.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import wording
+from bot.clients import SlackClients
+from bot.home import AccountCard, HomeState, NumberLine, build_home_view
+from bot.permissions import WorkspaceRoles, may_manage
+from relay.services import Services
+from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount
+from storage.repositories import AccountRepository, HomeViewerRepository
+
+log = logging.getLogger("waslack.slack")
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    account: WhatsAppAccount
+    numbers: tuple[PhoneNumber, ...]
+
+
+def _active_line(account: WhatsAppAccount, number: PhoneNumber) -> tuple[str, str | None] | None:
+    """(status, detail) of a number in an active account; None for numbers the workspace did not choose."""
+    state = number.registration_state
+    if state == RegistrationState.FAILED.value:
+        return AccountStatus.ERROR.value, wording.DETAIL_REGISTRATION_FAILED
+    if not number.enabled:
+        return None
+    if state == RegistrationState.RATE_LIMITED.value:
+        return AccountStatus.PENDING.value, wording.DETAIL_REGISTRATION_WAIT
+    if state == RegistrationState.PENDING.value:
+        return AccountStatus.PENDING.value, wording.DETAIL_REGISTRATION_PENDING
+    detail = None if account.webhooks_subscribed else wording.DETAIL_SUBSCRIPTION_PENDING
+    return AccountStatus.ACTIVE.value, detail
+
+
+def number_lines(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> tuple[NumberLine, ...]:
+    """How each of an account's numbers reads in the Home tab (seed 000 section 7 statuses)."""
+    lines: list[NumberLine] = []
+    status = account.status
+    shown = numbers
+    if status in (AccountStatus.DISCONNECTED.value, AccountStatus.ERROR.value):
+        shown = tuple(
+            n for n in numbers if n.enabled or n.registration_state == RegistrationState.FAILED.value
+        )
+        shown = shown or numbers
+    for number in shown:
+        if status == AccountStatus.ACTIVE.value:
+            found = _active_line(account, number)
+            if found is None:
+                continue
+            line_status, detail = found
+        elif status == AccountStatus.DISCONNECTED.value:
+            line_status, detail = status, wording.DETAIL_DISCONNECTED
+        elif status == AccountStatus.ERROR.value:
+            failed = number.registration_state == RegistrationState.FAILED.value
+            line_status = status
+            detail = wording.DETAIL_REGISTRATION_FAILED if failed else wording.DETAIL_ACCOUNT_ERROR
+        else:
+            line_status = AccountStatus.PENDING.value
+            detail = None if number.enabled else wording.DETAIL_CHOOSE_NUMBER
+        lines.append(
+            NumberLine(
+                phone_number_id=number.phone_number_id,
+                display_phone_number=number.display_phone_number,
+                verified_name=number.verified_name,
+                status=line_status,
+                quality_rating=number.quality_rating,
+                channel_id=number.slack_channel_id,
+                connected=number.enabled,
+                detail=detail,
+            )
+        )
+    return tuple(lines)
+
+
+def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) -> tuple[AccountCard, ...]:
+    """Cards for one viewer: live accounts first, then disconnected ones; oldest first within each."""
+    ordered = sorted(
+        records, key=lambda r: (r.account.status == AccountStatus.DISCONNECTED.value, r.account.id or 0)
+    )
+    return tuple(
+        AccountCard(
+            account_id=r.account.id or 0,
+            status=r.account.status,
+            numbers=number_lines(r.account, r.numbers),
+            connected_by=r.account.connected_by_user_id,
+            connected_at=r.account.connected_at,
+            can_manage=may_manage(
+                user_id=user_id, is_admin=is_admin, connected_by=r.account.connected_by_user_id
+            ),
+        )
+        for r in ordered
+    )
+
+
+class HomePublisher:
+    """Publishes one person's Home tab, or every viewer's after a number changed."""
+
+    def __init__(self, services: Services, clients: SlackClients, roles: WorkspaceRoles):
+        self.services = services
+        self.clients = clients
+        self.roles = roles
+
+    async def records(self, team_id: str) -> list[AccountRecord]:
+        async with self.services.database.session() as session:
+            accounts = AccountRepository(session, self.services.cipher)
+            listed = await accounts.list_for_team(team_id)
+            numbers = await accounts.numbers_for_accounts(listed)
+        return [AccountRecord(a, tuple(numbers.get(a.id or 0, []))) for a in listed]
+
+    async def publish(
+        self,
+        client: AsyncWebClient,
+        team_id: str,
+        user_id: str,
+        *,
+        page: int = 0,
+        notice: str | None = None,
+        records: list[AccountRecord] | None = None,
+    ) -> bool:
+        """views.publish for ``user_id``; False (logged) when Slack refused."""
+        if records is None:
+            records = await self.records(team_id)
+        is_admin = bool(records) and await self.roles.is_admin(client, team_id, user_id)
+        state = HomeState(
+            connect_url=await self.services.links.issue(team_id, user_id),
+            cards=account_cards(records, user_id, is_admin),
+            page=page,
+            notice=notice,
+        )
+        try:
+            await client.views_publish(user_id=user_id, view=build_home_view(state))
+        except SlackApiError as exc:
+            log.warning("views.publish for %s in %s failed: %s", user_id, team_id, exc.response.get("error"))
+            return False
+        return True
+
+    async def publish_for_viewers(self, team_id: str) -> int:
+        """Re-publish for everyone in the workspace who has opened the Home tab; returns how many got it."""
+        client = await self.clients.for_team(team_id)
+        if client is None:
+            return 0
+        async with self.services.database.session() as session:
+            viewers = await HomeViewerRepository(session).list(team_id)
+        records = await self.records(team_id)
+        published = 0
+        for user_id in viewers:
+            published += await self.publish(client, team_id, user_id, records=records)
+        return published

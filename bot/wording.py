@@ -1,0 +1,176 @@
+"""Every sentence a Slack user reads from waslack: Home tab, notices, DMs, command replies.
+
+Kept together so tone stays consistent and a reviewer can read the whole voice in one place. Values that come
+from people or from Meta (names, numbers) are escaped by the caller before they are put into mrkdwn.
+"""
+
+from __future__ import annotations
+
+# ---- Home tab ------------------------------------------------------------------------------------------
+
+HOME_TITLE = "WhatsApp for recruiting"
+HOME_EMPTY = (
+    "Talk to candidates on WhatsApp without leaving Slack. Connect your company's WhatsApp Business number: "
+    "each candidate's conversation then appears as a thread in a channel you choose, and your team replies "
+    "right in the thread.\n\nConnecting takes a few minutes in a Meta window. You'll need admin access to "
+    "your company's Meta Business account."
+)
+HOME_INTRO = (
+    "Candidates' WhatsApp conversations appear as threads in the channel set for each number. "
+    "Reply in the thread to answer on WhatsApp."
+)
+CONNECT_BUTTON = "Connect WhatsApp Business"
+CONNECT_HINT = "The connect link works once and expires after 15 minutes; reopen this tab for a fresh one."
+RECONNECT_BUTTON = "Reconnect"
+DISCONNECT_BUTTON = "Disconnect"
+CHANNEL_PLACEHOLDER = "Choose a channel"
+FALLBACK_TEXT = "WhatsApp Business numbers connected to this workspace"
+
+STATUS_LABELS = {
+    "active": ":large_green_circle: Active",
+    "pending": ":large_yellow_circle: Pending",
+    "disconnected": ":white_circle: Disconnected",
+    "error": ":red_circle: Error",
+}
+STATUS_UNKNOWN = ":grey_question: Unknown"
+
+# Meta's quality rating of a number (GREEN / YELLOW / RED; UNKNOWN or missing for new numbers)
+QUALITY_LABELS = {
+    "GREEN": "High",
+    "YELLOW": "Medium",
+    "RED": "Low",
+}
+QUALITY_UNRATED = "Not rated yet"
+
+# Why a number is not simply "active": shown under it in the Home tab
+DETAIL_CHOOSE_NUMBER = "Not connected yet: press Reconnect and choose this number to use it."
+DETAIL_REGISTRATION_WAIT = (
+    "Meta is holding this number's registration for up to 72 hours; we'll retry automatically."
+)
+DETAIL_REGISTRATION_PENDING = "Registration with WhatsApp is still in progress."
+DETAIL_REGISTRATION_FAILED = "WhatsApp would not register this number. Press Reconnect to try again."
+DETAIL_ACCOUNT_ERROR = "Something went wrong with this account. Press Reconnect to fix it."
+DETAIL_DISCONNECTED = "Messages are no longer relayed. Press Reconnect to connect it again."
+DETAIL_SUBSCRIPTION_PENDING = "Waiting for Meta to start sending us messages; we retry automatically."
+
+
+def number_title(display_phone_number: str | None, verified_name: str | None) -> str:
+    number = display_phone_number or "Number not known yet"
+    return f"*{number}* · {verified_name}" if verified_name else f"*{number}*"
+
+
+def status_line(status_label: str, quality_label: str) -> str:
+    return f"{status_label}   ·   Quality: {quality_label}"
+
+
+def channel_line(channel_id: str | None) -> str:
+    if channel_id is None:
+        return ":warning: No channel yet: choose where conversations go."
+    return f"Conversations go to <#{channel_id}>"
+
+
+def connected_by_line(user_id: str | None, connected_at_epoch: int | None, fallback_date: str | None) -> str:
+    who = f"<@{user_id}>" if user_id else "someone"
+    if connected_at_epoch is None:
+        return f"Connected by {who}"
+    when = f"<!date^{connected_at_epoch}^{{date_short_pretty}} at {{time}}|{fallback_date}>"
+    return f"Connected by {who} on {when}"
+
+
+def managed_by_line(user_id: str | None) -> str:
+    if user_id:
+        return f"Only workspace admins and <@{user_id}> can change or disconnect this number."
+    return "Only workspace admins can change or disconnect this number."
+
+
+def confirm_disconnect_text(numbers: list[str]) -> str:
+    listed = ", ".join(numbers) if numbers else "this number"
+    return (
+        f"Conversations with {listed} will stop arriving in Slack and replies will no longer be sent. "
+        "Earlier threads stay where they are. You can reconnect later."
+    )
+
+
+CONFIRM_DISCONNECT_TITLE = "Disconnect this number?"
+CONFIRM_DISCONNECT_YES = "Disconnect"
+CONFIRM_DISCONNECT_NO = "Cancel"
+
+
+def page_line(page: int, pages: int) -> str:
+    return f"Page {page + 1} of {pages}"
+
+
+PAGE_PREVIOUS = "Previous"
+PAGE_NEXT = "Next"
+
+# ---- notices shown at the top of one person's Home tab after something they did ---------------------------
+
+NOTICE_NOT_ALLOWED = (
+    ":no_entry: Only workspace admins and the person who connected this number can change or disconnect it."
+)
+NOTICE_NOT_FOUND = ":grey_question: That number is no longer connected to this workspace."
+
+
+def notice_invite_needed(channel_id: str) -> str:
+    return (
+        f":wave: I can't see <#{channel_id}> yet because it's private. Invite me first (type `/invite @` "
+        "and my name in that channel), then choose it again here. Nothing was changed."
+    )
+
+
+def notice_channel_unavailable(channel_id: str) -> str:
+    return (
+        f":warning: I couldn't use <#{channel_id}> (it may be archived). Choose another channel. "
+        "Nothing was changed."
+    )
+
+
+NOTICE_FAILED = ":warning: That didn't work. Please try again in a moment. Nothing was changed."
+
+# ---- direct message to the person who connected a number ------------------------------------------------
+
+PAYMENT_REMINDER = (
+    ":credit_card: *Before you message candidates*, add a payment method for this WhatsApp Business account "
+    "in WhatsApp Manager (<https://business.facebook.com/wa/manage/home/|open WhatsApp Manager>). Meta bills "
+    "your company directly for conversations; without a payment method, messages you start won't be "
+    "delivered."
+)
+
+WARNINGS = {
+    "subscription_pending": (
+        ":hourglass_flowing_sand: Meta hasn't confirmed that it will send us this account's messages yet. "
+        "We retry automatically; incoming messages may take a few minutes to start arriving."
+    ),
+    "registration_wait": (
+        ":hourglass_flowing_sand: Meta is blocking registration of this number for up to 72 hours after too "
+        "many attempts. We'll retry automatically; until then it can't send or receive messages."
+    ),
+    "no_channel": (
+        ":warning: No channel has been chosen for conversations yet. Pick one in my Home tab; until then "
+        "incoming messages wait."
+    ),
+}
+
+
+def connected_headline(count: int, reconnected: bool) -> str:
+    verb = "reconnected" if reconnected else "connected"
+    noun = "number is" if count == 1 else f"{count} numbers are"
+    return f":white_check_mark: Your WhatsApp Business {noun} {verb}."
+
+
+def connected_number_line(title: str, channel_id: str | None) -> str:
+    if channel_id is None:
+        return f"• {title}: no channel yet. Pick one in my Home tab."
+    return f"• {title}: conversations will appear in <#{channel_id}>."
+
+
+def connected_fallback(count: int, reconnected: bool) -> str:
+    return connected_headline(count, reconnected).removeprefix(":white_check_mark: ")
+
+
+# ---- commands, shortcuts, authorization --------------------------------------------------------------------
+
+TEMPLATES_NOT_AVAILABLE = "Template sending isn't available yet in this workspace."
+NOT_INSTALLED = (
+    ":warning: This app is no longer installed in this workspace. Ask a workspace admin to install it again."
+)
