@@ -1,4 +1,4 @@
-"""Connect links: `PUBLIC_BASE_URL/connect?token=...`, single use, 15 minutes, HMAC-signed, bound to (workspace, user)."""
+"""Connect links: `/connect?token=...`, single use, 15 minutes, HMAC-signed, bound to (workspace, user)."""
 
 from __future__ import annotations
 
