@@ -79,6 +79,16 @@ async def workspace_uninstalled(services: Services, *, team_id: str, event: str)
 
     Returns how many WhatsApp accounts were disconnected."""
     async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        live = [a for a in await accounts.list_for_team(team_id) if a.status != AccountStatus.DISCONNECTED.value]
+        tokens = {a.waba_id: accounts.business_token(a) for a in live}
+    for waba_id, token in tokens.items():  # stop Meta's webhooks before the token is forgotten
+        if token:
+            try:
+                await services.graph.unsubscribe_app(waba_id, token)
+            except GraphError as exc:
+                log.warning("unsubscribing from WABA %s after uninstall failed (continuing): %s", waba_id, exc)
+    async with services.database.session() as session:
         await InstallationRepository(session, services.cipher).revoke(team_id)
         accounts = AccountRepository(session, services.cipher)
         live = [a for a in await accounts.list_for_team(team_id) if a.status != AccountStatus.DISCONNECTED.value]

@@ -97,6 +97,7 @@ async def test_uninstall_forgets_the_token_and_reinstall_shows_numbers_disconnec
     assert [a.status for a in accounts] == [AccountStatus.DISCONNECTED.value]
     assert any(e.action == "slack.uninstalled" for e in entries)
     assert await stack.relay.clients.for_team(slack.team_id) is None  # nothing is relayed to it any more
+    assert not stack.meta.is_subscribed(outcome["waba_id"])  # and Meta stops sending its webhooks
 
     # the app comes back
     finished = await install_through_oauth(stack)
