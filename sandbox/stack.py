@@ -204,7 +204,23 @@ async def _serve(name: str, app: Starlette, port: int) -> Server:
 
 async def start_stack(*, port: int | None = None, database_url: str | None = None, run_jobs: bool = False,
                       install_workspace: bool = True) -> Stack:
-    """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None)."""
+    """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None).
+
+    Free ports are picked before they are bound, so another process may take one first: then try again."""
+    attempts = 1 if port else 3
+    for attempt in range(1, attempts + 1):
+        try:
+            return await _start_once(port=port, database_url=database_url, run_jobs=run_jobs,
+                                     install_workspace=install_workspace)
+        except (OSError, SystemExit) as exc:  # uvicorn exits when it cannot bind
+            if attempt == attempts:
+                raise OSError(f"the sandbox could not bind its ports: {exc}") from exc
+            log.warning("a sandbox port was taken (%s); trying other ports", exc)
+    raise AssertionError("unreachable")
+
+
+async def _start_once(*, port: int | None, database_url: str | None, run_jobs: bool,
+                      install_workspace: bool) -> Stack:
     relay_port, meta_port, slack_port = (port, port + 1, port + 2) if port else (free_port(), free_port(),
                                                                                  free_port())
     relay_url, meta_url, slack_url = (f"http://127.0.0.1:{p}" for p in (relay_port, meta_port, slack_port))

@@ -155,6 +155,7 @@ class ConnectState(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     expires_at: datetime = Field(sa_column=_ts())
+    opened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # connect page first shown
     used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     account_id: int | None = Field(default=None, foreign_key="whatsapp_accounts.id")
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

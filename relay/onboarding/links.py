@@ -14,6 +14,8 @@ from storage.models import ConnectState, utcnow
 from storage.repositories import ConnectStateRepository
 
 LINK_TTL = timedelta(minutes=15)
+# A signup started on time (page opened before expiry) may finish in Meta's window up to this much later.
+SIGNUP_GRACE = timedelta(minutes=30)
 
 
 class LinkProblem(enum.StrEnum):
@@ -34,6 +36,7 @@ class ConnectLink:
     team_id: str
     user_id: str
     expires_at: datetime
+    opened_at: datetime | None
     used_at: datetime | None
     outcome: str | None
     account_id: int | None
@@ -61,7 +64,7 @@ def nonce_from_token(key: bytes, token: str | None) -> str:
 def _view(state: ConnectState) -> ConnectLink:
     return ConnectLink(
         nonce=state.nonce, team_id=state.team_id, user_id=state.user_id, expires_at=state.expires_at,
-        used_at=state.used_at, outcome=state.outcome, account_id=state.account_id,
+        opened_at=state.opened_at, used_at=state.used_at, outcome=state.outcome, account_id=state.account_id,
     )
 
 
@@ -81,8 +84,11 @@ class ConnectLinks:
             await session.commit()
         return f"{self.public_base_url}/connect?token={sign_token(self.key, state.nonce)}"
 
-    async def inspect(self, token: str | None, now: datetime | None = None, *, allow_used: bool = False) -> ConnectLink:
-        """The link behind ``token`` if it is genuine, unexpired and (unless ``allow_used``) unused."""
+    async def inspect(self, token: str | None, now: datetime | None = None, *, allow_used: bool = False,
+                      grace: bool = False) -> ConnectLink:
+        """The link behind ``token`` if it is genuine, unexpired and (unless ``allow_used``) unused.
+
+        With ``grace``, a link whose page was opened in time counts as unexpired for SIGNUP_GRACE more."""
         nonce = nonce_from_token(self.key, token)
         async with self.database.session() as session:
             state = await ConnectStateRepository(session).get(nonce)
@@ -90,15 +96,27 @@ class ConnectLinks:
             raise LinkError(LinkProblem.FORGED)
         if state.used_at is not None and not allow_used:
             raise LinkError(LinkProblem.USED)
-        if state.used_at is None and state.expires_at <= (now or utcnow()):
+        deadline = state.expires_at
+        if grace and state.opened_at is not None and state.opened_at < state.expires_at:
+            deadline += SIGNUP_GRACE
+        if state.used_at is None and deadline <= (now or utcnow()):
             raise LinkError(LinkProblem.EXPIRED)
         return _view(state)
 
+    async def open(self, token: str | None, now: datetime | None = None) -> ConnectLink:
+        """Inspect the link for its connect page and note when the page was first shown."""
+        link = await self.inspect(token, now)
+        if link.opened_at is None:
+            async with self.database.session() as session:
+                await ConnectStateRepository(session).mark_opened(link.nonce, now=now)
+                await session.commit()
+        return link
+
     async def consume(self, token: str | None, now: datetime | None = None) -> ConnectLink:
         """Validate and use up the link; exactly one caller wins, whichever instance it runs on."""
-        link = await self.inspect(token, now)
+        link = await self.inspect(token, now, grace=True)
         async with self.database.session() as session:
-            won = await ConnectStateRepository(session).consume(link.nonce, now=now)
+            won = await ConnectStateRepository(session).consume(link.nonce, now=now, grace=SIGNUP_GRACE)
             await session.commit()
         if not won:
             # lost a race, or expired between the two reads

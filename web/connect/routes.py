@@ -130,7 +130,7 @@ class ConnectEndpoints:
             html = notice_page(wording.MISSING_TOKEN_HEADING, [wording.MISSING_TOKEN])
             return HTMLResponse(html, status_code=400)
         try:
-            await self.services.links.inspect(token)
+            await self.services.links.open(token)
         except LinkError as exc:
             return self.link_problem_page(exc.problem)
         return self.render(token, PageView())

@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.Text(), nullable=True),
