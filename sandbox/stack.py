@@ -188,7 +188,6 @@ async def _serve(name: str, app: Starlette, port: int) -> Server:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                             access_log=False)
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the caller owns signals
     task = asyncio.create_task(server.serve(), name=f"serve-{name}")
     for _ in range(500):
         if server.started:

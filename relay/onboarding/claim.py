@@ -6,155 +6,38 @@ Browser-sent ids are hints only: everything bound to a workspace is verified wit
 
 from __future__ import annotations
 
-import enum
 import logging
-import secrets
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from relay.onboarding.links import ConnectLink, LinkError, LinkProblem
+from relay.onboarding.activation import activate_number
+from relay.onboarding.claim_types import (
+    LINK_PROBLEMS,
+    ClaimFailed,
+    ClaimOutcome,
+    ClaimProblem,
+    ClaimWarning,
+    NumberView,
+    SessionInfo,
+    number_view,
+    problem_for,
+    support_detail,
+)
+from relay.onboarding.links import ConnectLink, LinkError
 from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
 from relay.services import Services
-from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
+from storage.models import AccountStatus, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository, TenantRepository
-from whatsapp.errors import (
-    GraphError,
-    InvalidRequestError,
-    NetworkError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RegistrationLimitError,
-    ThrottledError,
-    TokenInvalidError,
-    TransientError,
-)
+from whatsapp.errors import GraphError, InvalidRequestError, PermissionDeniedError, TokenInvalidError
+
+__all__ = [
+    "ClaimOutcome", "ClaimProblem", "ClaimWarning", "NumberView", "SessionInfo", "activate_number",
+    "choose_number", "claim_whatsapp_account",
+]
 
 log = logging.getLogger("waslack.onboarding")
 
 COEXISTENCE_EVENT = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
 SUBSCRIBE_RETRY_DELAY = timedelta(minutes=5)
-REGISTER_BLOCK = timedelta(hours=72)
-
-
-class ClaimProblem(enum.StrEnum):
-    LINK_FORGED = "link_forged"
-    LINK_EXPIRED = "link_expired"
-    LINK_USED = "link_used"
-    CODE_REJECTED = "code_rejected"
-    TOKEN_INVALID = "token_invalid"
-    PERMISSIONS = "permissions"
-    RATE_LIMITED = "rate_limited"
-    WRONG_APP = "wrong_app"
-    NO_WABA_GRANTED = "no_waba_granted"
-    WABA_MISMATCH = "waba_mismatch"
-    NUMBER_MISMATCH = "number_mismatch"
-    NO_NUMBERS = "no_numbers"
-    NUMBER_TAKEN = "number_taken"
-    REGISTRATION_FAILED = "registration_failed"
-    META_UNAVAILABLE = "meta_unavailable"
-    META_ERROR = "meta_error"
-    INTERNAL = "internal"
-
-
-class ClaimWarning(enum.StrEnum):
-    SUBSCRIPTION_PENDING = "subscription_pending"  # webhooks not subscribed yet; retried by a job
-    REGISTRATION_WAIT = "registration_wait"  # 133016: Meta blocks registration for 72 hours
-    NO_CHANNEL = "no_channel"  # Slack gave no channel; pick one in the Home tab
-
-
-_LINK_PROBLEMS = {
-    LinkProblem.FORGED: ClaimProblem.LINK_FORGED,
-    LinkProblem.EXPIRED: ClaimProblem.LINK_EXPIRED,
-    LinkProblem.USED: ClaimProblem.LINK_USED,
-}
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """The WA_EMBEDDED_SIGNUP message the browser relayed: hints, never trusted."""
-
-    event: str | None = None
-    waba_id: str | None = None
-    phone_number_id: str | None = None
-    business_id: str | None = None
-
-    @classmethod
-    def from_payload(cls, payload: object) -> SessionInfo | None:
-        if not isinstance(payload, dict):
-            return None
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-
-        def text(value: object) -> str | None:
-            return value[:64] if isinstance(value, str) and value.strip() else None
-
-        return cls(
-            event=text(payload.get("event")),
-            waba_id=text(data.get("waba_id")),
-            phone_number_id=text(data.get("phone_number_id")),
-            business_id=text(data.get("business_id")),
-        )
-
-
-@dataclass(frozen=True)
-class NumberView:
-    phone_number_id: str
-    display_phone_number: str | None
-    verified_name: str | None
-    enabled: bool
-    registration_state: str
-    channel_id: str | None
-
-
-@dataclass(frozen=True)
-class ClaimOutcome:
-    status: str  # "connected" | "choose_number" | "failed"
-    problem: ClaimProblem | None = None
-    detail: str | None = None  # for support: Meta's code and trace id; never a secret
-    waba_id: str | None = None
-    account_id: int | None = None
-    numbers: tuple[NumberView, ...] = ()
-    warnings: tuple[ClaimWarning, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
-
-
-class ClaimFailed(Exception):
-    def __init__(self, problem: ClaimProblem, detail: str | None = None):
-        self.problem = problem
-        self.detail = detail
-        super().__init__(problem.value)
-
-
-def problem_for(error: GraphError) -> ClaimProblem:
-    """Seed 000 section 10.3: what a Meta error means for the person connecting."""
-    if isinstance(error, TokenInvalidError):
-        return ClaimProblem.TOKEN_INVALID
-    if isinstance(error, PermissionDeniedError):
-        return ClaimProblem.PERMISSIONS
-    if isinstance(error, ThrottledError | RegistrationLimitError):
-        return ClaimProblem.RATE_LIMITED
-    if isinstance(error, TransientError | NetworkError | OutcomeUnknownError):
-        return ClaimProblem.META_UNAVAILABLE
-    return ClaimProblem.META_ERROR
-
-
-def _support_detail(error: GraphError) -> str:
-    trace = getattr(error, "fbtrace_id", None)
-    code = getattr(error, "code", None)
-    parts = [f"Meta error {code}" if code is not None else type(error).__name__]
-    if trace:
-        parts.append(f"trace {trace}")
-    return ", ".join(parts)
-
-
-def _view(number: PhoneNumber) -> NumberView:
-    return NumberView(
-        phone_number_id=number.phone_number_id, display_phone_number=number.display_phone_number,
-        verified_name=number.verified_name, enabled=number.enabled,
-        registration_state=number.registration_state, channel_id=number.slack_channel_id,
-    )
 
 
 async def claim_whatsapp_account(
@@ -165,7 +48,7 @@ async def claim_whatsapp_account(
     try:
         link = await services.links.consume(token)
     except LinkError as exc:
-        return ClaimOutcome(status="failed", problem=_LINK_PROBLEMS[exc.problem])
+        return ClaimOutcome(status="failed", problem=LINK_PROBLEMS[exc.problem])
     if not code or len(code) > 2048:
         outcome = ClaimOutcome(status="failed", problem=ClaimProblem.CODE_REJECTED, detail="no code received")
     else:
@@ -175,7 +58,7 @@ async def claim_whatsapp_account(
             outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
         except GraphError as exc:
             log.warning("claim for team %s failed at Meta: %s", link.team_id, exc)
-            outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=_support_detail(exc))
+            outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=support_detail(exc))
         except Exception:
             log.exception("claim for team %s failed unexpectedly", link.team_id)
             outcome = ClaimOutcome(status="failed", problem=ClaimProblem.INTERNAL)
@@ -194,7 +77,7 @@ async def _claim(
     try:
         grant = await graph.exchange_code(code, redirect_uri=redirect_uri)
     except InvalidRequestError as exc:
-        raise ClaimFailed(ClaimProblem.CODE_REJECTED, _support_detail(exc)) from None
+        raise ClaimFailed(ClaimProblem.CODE_REJECTED, support_detail(exc)) from None
     business_token = grant.access_token.get_secret_value()
 
     info = await graph.debug_token(business_token)
@@ -221,7 +104,7 @@ async def _claim(
     except (TokenInvalidError, PermissionDeniedError):
         raise
     except GraphError as exc:  # seed 000 section 10.2: recorded and retried later, not fatal
-        subscribed, subscribe_error = False, _support_detail(exc)
+        subscribed, subscribe_error = False, support_detail(exc)
         log.warning("subscribing to WABA %s failed, will retry: %s", waba_id, exc)
 
     if hint.phone_number_id:
@@ -276,7 +159,7 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     try:
         link = await services.links.inspect(token, allow_used=True)
     except LinkError as exc:
-        return ClaimOutcome(status="failed", problem=_LINK_PROBLEMS[exc.problem])
+        return ClaimOutcome(status="failed", problem=LINK_PROBLEMS[exc.problem])
     fresh = link.used_at is not None and utcnow() - link.used_at < services.links.ttl
     if link.outcome != "choose_number" or link.account_id is None or not fresh:
         return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)
@@ -292,7 +175,7 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     except ClaimFailed as exc:
         outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
     except GraphError as exc:
-        outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=_support_detail(exc))
+        outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=support_detail(exc))
     else:
         if not account.webhooks_subscribed:
             warnings.append(ClaimWarning.SUBSCRIPTION_PENDING)
@@ -303,91 +186,6 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     if outcome.ok:
         await _tell_slack(services, link, outcome)
     return outcome
-
-
-async def activate_number(
-    services: Services, account: WhatsAppAccount, phone_number_id: str, *, actor: str, team_id: str
-) -> list[ClaimWarning]:
-    """Register the number (unless it is on the WhatsApp Business app), give it a channel, switch it on,
-    and make the account active. Raises ClaimFailed when the number cannot be used."""
-    warnings: list[ClaimWarning] = []
-    async with services.database.session() as session:
-        accounts = AccountRepository(session, services.cipher)
-        account = await accounts.get(account.id)  # type: ignore[arg-type, assignment]
-        number = await accounts.number_by_phone_number_id(phone_number_id)
-        assert account is not None and number is not None and number.account_id == account.id
-        business_token = accounts.business_token(account)
-        assert business_token is not None
-        pin = accounts.pin(number)
-        if pin is None:
-            # stored before registering: a PIN Meta accepted must never be lost
-            pin = f"{secrets.randbelow(10**6):06d}"
-            await accounts.save_number(number, pin=pin)
-            await session.commit()
-
-    details = await services.graph.get_phone_number(phone_number_id, business_token)
-    coexistence = bool(getattr(details, "is_on_biz_app", False))
-    state, error, retry_at = RegistrationState.REGISTERED, None, None
-    if coexistence:
-        state = RegistrationState.COEXISTENCE
-    else:
-        try:
-            await services.graph.register_number(phone_number_id, business_token, pin)
-        except RegistrationLimitError as exc:
-            state, error, retry_at = RegistrationState.RATE_LIMITED, _support_detail(exc), utcnow() + REGISTER_BLOCK
-            warnings.append(ClaimWarning.REGISTRATION_WAIT)
-        except (TokenInvalidError, PermissionDeniedError):
-            raise
-        except GraphError as exc:
-            async with services.database.session() as session:
-                accounts = AccountRepository(session, services.cipher)
-                stored = await accounts.number_by_phone_number_id(phone_number_id)
-                assert stored is not None
-                stored.registration_state = RegistrationState.FAILED.value
-                stored.registration_error = _support_detail(exc)
-                stored.enabled = False
-                await accounts.save_number(stored)
-                live = await accounts.get(account.id)  # type: ignore[arg-type]
-                assert live is not None
-                if live.status != AccountStatus.ACTIVE.value:
-                    await accounts.set_status(live, AccountStatus.ERROR, "registration failed")
-                await session.commit()
-            raise ClaimFailed(
-                ClaimProblem.RATE_LIMITED if isinstance(exc, ThrottledError) else ClaimProblem.REGISTRATION_FAILED,
-                _support_detail(exc),
-            ) from None
-
-    channel_id = None
-    async with services.database.session() as session:
-        accounts = AccountRepository(session, services.cipher)
-        number = await accounts.number_by_phone_number_id(phone_number_id)
-        assert number is not None
-        channel_id = number.slack_channel_id
-    if channel_id is None:
-        try:
-            channel_id = await services.notifier.ensure_channel(team_id, actor, number.display_phone_number)
-        except Exception:
-            log.exception("could not get a channel for number %s", phone_number_id)
-        if channel_id is None:
-            warnings.append(ClaimWarning.NO_CHANNEL)
-
-    async with services.database.session() as session:
-        accounts = AccountRepository(session, services.cipher)
-        number = await accounts.number_by_phone_number_id(phone_number_id)
-        live = await accounts.get(account.id)  # type: ignore[arg-type]
-        assert number is not None and live is not None
-        number.registration_state = state.value
-        number.registration_error = error
-        number.register_retry_at = retry_at
-        number.enabled = True
-        number.slack_channel_id = number.slack_channel_id or channel_id
-        if details is not None:
-            number.quality_rating = getattr(details, "quality_rating", None) or number.quality_rating
-        await accounts.save_number(number)
-        live.is_coexistence = live.is_coexistence or coexistence
-        await accounts.set_status(live, AccountStatus.ACTIVE)
-        await session.commit()
-    return warnings
 
 
 async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, phone_number_ids: list[str]) -> None:
@@ -405,7 +203,7 @@ async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, 
 
 async def _numbers(services: Services, account: WhatsAppAccount) -> tuple[NumberView, ...]:
     async with services.database.session() as session:
-        return tuple(_view(n) for n in await AccountRepository(session, services.cipher).numbers(account))
+        return tuple(number_view(n) for n in await AccountRepository(session, services.cipher).numbers(account))
 
 
 async def _audit(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:

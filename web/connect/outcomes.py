@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relay.onboarding.claim import ClaimOutcome, ClaimProblem, NumberView
+from relay.onboarding.claim_types import ClaimOutcome, ClaimProblem, NumberView
 from web.connect import wording
 from web.connect.pages import NumberChoice, PageView
 

@@ -6,7 +6,7 @@ Text here is plain (never HTML); pages.py escapes it and connect.js only ever se
 
 from __future__ import annotations
 
-from relay.onboarding.claim import ClaimProblem, ClaimWarning
+from relay.onboarding.claim_types import ClaimProblem, ClaimWarning
 from relay.onboarding.links import LinkProblem
 
 PRODUCT = "waslack"

@@ -1,0 +1,105 @@
+"""Switching a number on: register it (unless it is on the WhatsApp Business app), give it a channel, make
+its account active. Used by the claim and by the number choice that follows it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from relay.onboarding.claim_types import ClaimFailed, ClaimProblem, ClaimWarning, support_detail
+from relay.services import Services
+from storage.models import AccountStatus, RegistrationState, WhatsAppAccount, utcnow
+from storage.repositories import AccountRepository
+from whatsapp.errors import GraphError, PermissionDeniedError, RegistrationLimitError, ThrottledError, TokenInvalidError
+
+log = logging.getLogger("waslack.onboarding")
+
+REGISTER_BLOCK = timedelta(hours=72)
+
+
+async def activate_number(
+    services: Services, account: WhatsAppAccount, phone_number_id: str, *, actor: str, team_id: str
+) -> list[ClaimWarning]:
+    """Register the number (unless it is on the WhatsApp Business app), give it a channel, switch it on,
+    and make the account active. Raises ClaimFailed when the number cannot be used."""
+    warnings: list[ClaimWarning] = []
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        account = await accounts.get(account.id)  # type: ignore[arg-type, assignment]
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        assert account is not None and number is not None and number.account_id == account.id
+        business_token = accounts.business_token(account)
+        assert business_token is not None
+        pin = accounts.pin(number)
+        if pin is None:
+            # stored before registering: a PIN Meta accepted must never be lost
+            pin = f"{secrets.randbelow(10**6):06d}"
+            await accounts.save_number(number, pin=pin)
+            await session.commit()
+
+    details = await services.graph.get_phone_number(phone_number_id, business_token)
+    coexistence = bool(getattr(details, "is_on_biz_app", False))
+    state, error, retry_at = RegistrationState.REGISTERED, None, None
+    if coexistence:
+        state = RegistrationState.COEXISTENCE
+    else:
+        try:
+            await services.graph.register_number(phone_number_id, business_token, pin)
+        except RegistrationLimitError as exc:
+            state, error, retry_at = RegistrationState.RATE_LIMITED, support_detail(exc), utcnow() + REGISTER_BLOCK
+            warnings.append(ClaimWarning.REGISTRATION_WAIT)
+        except (TokenInvalidError, PermissionDeniedError):
+            raise
+        except GraphError as exc:
+            async with services.database.session() as session:
+                accounts = AccountRepository(session, services.cipher)
+                stored = await accounts.number_by_phone_number_id(phone_number_id)
+                assert stored is not None
+                stored.registration_state = RegistrationState.FAILED.value
+                stored.registration_error = support_detail(exc)
+                stored.enabled = False
+                await accounts.save_number(stored)
+                live = await accounts.get(account.id)  # type: ignore[arg-type]
+                assert live is not None
+                if live.status != AccountStatus.ACTIVE.value:
+                    await accounts.set_status(live, AccountStatus.ERROR, "registration failed")
+                await session.commit()
+            raise ClaimFailed(
+                ClaimProblem.RATE_LIMITED if isinstance(exc, ThrottledError) else ClaimProblem.REGISTRATION_FAILED,
+                support_detail(exc),
+            ) from None
+
+    channel_id = None
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        assert number is not None
+        channel_id = number.slack_channel_id
+    if channel_id is None:
+        try:
+            channel_id = await services.notifier.ensure_channel(team_id, actor, number.display_phone_number)
+        except Exception:
+            log.exception("could not get a channel for number %s", phone_number_id)
+        if channel_id is None:
+            warnings.append(ClaimWarning.NO_CHANNEL)
+
+    async with services.database.session() as session:
+        accounts = AccountRepository(session, services.cipher)
+        number = await accounts.number_by_phone_number_id(phone_number_id)
+        live = await accounts.get(account.id)  # type: ignore[arg-type]
+        assert number is not None and live is not None
+        number.registration_state = state.value
+        number.registration_error = error
+        number.register_retry_at = retry_at
+        number.enabled = True
+        number.slack_channel_id = number.slack_channel_id or channel_id
+        if details is not None:
+            number.quality_rating = getattr(details, "quality_rating", None) or number.quality_rating
+        await accounts.save_number(number)
+        live.is_coexistence = live.is_coexistence or coexistence
+        await accounts.set_status(live, AccountStatus.ACTIVE)
+        await session.commit()
+    return warnings
+
+
