@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from dataclasses import dataclass, field
 
 import httpx
 from slack_bolt.async_app import AsyncApp
@@ -15,6 +17,7 @@ from bot.app import create_bolt_app
 from bot.clients import SlackClients
 from bot.notifier import SlackNotifier
 from relay.jobs import build_scheduler
+from relay.onboarding.preconnected import import_preconnected_number
 from relay.services import Services
 from relay.settings import Settings
 from web.app import create_web_app
@@ -26,6 +29,23 @@ class Relay:
     clients: SlackClients
     bolt: AsyncApp
     web: Starlette
+    background: set[asyncio.Task] = field(default_factory=set)
+
+
+log = logging.getLogger("waslack.runtime")
+
+
+async def import_configured_number(services: Services, clients: SlackClients) -> None:
+    """Single-workspace mode with META_WABA_ID set: bring that number in (never fatal to start-up)."""
+    try:
+        client = await clients.for_team("")
+        if client is None:
+            return
+        team_id = (await client.auth_test())["team_id"]
+        phone_number_id = await import_preconnected_number(services, team_id)
+        log.info("configured number %s is connected for workspace %s", phone_number_id, team_id)
+    except Exception as exc:
+        log.error("the number configured by META_WABA_ID was not imported: %s", exc)
 
 
 def build_relay(settings: Settings, *, run_jobs: bool = True,
@@ -36,9 +56,15 @@ def build_relay(settings: Settings, *, run_jobs: bool = True,
     bolt = create_bolt_app(services, clients)
     scheduler = build_scheduler(services) if run_jobs else None
 
+    background: set[asyncio.Task] = set()
+
     async def start() -> None:
         if scheduler is not None:
             scheduler.start()
+        if settings.META_WABA_ID and not settings.slack_oauth_enabled:
+            task = asyncio.create_task(import_configured_number(services, clients))
+            background.add(task)
+            task.add_done_callback(background.discard)
 
     async def stop() -> None:
         if scheduler is not None and scheduler.running:
@@ -47,4 +73,4 @@ def build_relay(settings: Settings, *, run_jobs: bool = True,
         await services.aclose()
 
     web = create_web_app(services, bolt, on_startup=[start], on_shutdown=[stop])
-    return Relay(services=services, clients=clients, bolt=bolt, web=web)
+    return Relay(services=services, clients=clients, bolt=bolt, web=web, background=background)

@@ -146,6 +146,9 @@ class Settings(BaseModel):
         fallback = [self.META_WABA_ID, self.META_PHONE_ID, self.META_ACCESS_TOKEN]
         if any(v is not None for v in fallback) and not all(v is not None for v in fallback):
             raise ValueError("META_WABA_ID: set META_WABA_ID, META_PHONE_ID and META_ACCESS_TOKEN together or none")
+        if self.META_WABA_ID is not None and has_oauth:
+            raise ValueError("META_WABA_ID: a number configured outside Embedded Signup needs single-workspace "
+                             "mode (SLACK_BOT_TOKEN); in OAuth mode connect it from the Home tab")
         return self
 
     # ---- derived values -------------------------------------------------------------------------------
