@@ -54,7 +54,10 @@ async def test_malformed_tokens_are_forged(links, bad):
 async def test_tampered_or_foreign_signatures_are_forged(links):
     token = token_of(await links.issue("T1", "U1"))
     nonce, signature = token.split(".")
-    assert await problem(links.inspect(f"{nonce}.{signature[:-1]}A")) == LinkProblem.FORGED
+    flipped = "B" if signature[-1] == "A" else "A"
+    assert await problem(links.inspect(f"{nonce}.{signature[:-1]}{flipped}")) == LinkProblem.FORGED
+    assert await problem(links.inspect(f"{nonce[:-1]}{'x' if nonce[-1] != 'x' else 'y'}.{signature}")) == (
+        LinkProblem.FORGED)
     assert await problem(links.inspect(sign_token(b"other-key" * 4, nonce))) == LinkProblem.FORGED
     assert await problem(links.inspect(sign_token(KEY, "unknown-nonce"))) == LinkProblem.FORGED
 
