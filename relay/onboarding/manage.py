@@ -89,11 +89,13 @@ async def workspace_uninstalled(services: Services, *, team_id: str, event: str)
             except GraphError as exc:
                 log.warning("unsubscribing from WABA %s after uninstall failed (continuing): %s", waba_id, exc)
     async with services.database.session() as session:
-        revoked = await InstallationRepository(session, services.cipher).revoke(team_id)
+        installations = InstallationRepository(session, services.cipher)
+        revoked = await installations.revoke(team_id)
+        if not revoked and await installations.find_any(team_id) is not None:
+            await session.commit()
+            return 0  # Slack sends app_uninstalled and tokens_revoked for one removal: the first one acts
         accounts = AccountRepository(session, services.cipher)
         live = [a for a in await accounts.list_for_team(team_id) if a.status != AccountStatus.DISCONNECTED.value]
-        if not revoked and not live:
-            return 0  # Slack sends app_uninstalled and tokens_revoked for one removal: act once
         for account in live:
             await accounts.disconnect(account, reason=f"Slack app removed ({event})")
         await AuditRepository(session).record(

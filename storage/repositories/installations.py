@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,15 +57,14 @@ class InstallationRepository:
         return self.cipher.decrypt(installation.bot_token_encrypted)
 
     async def revoke(self, team_id: str, at: datetime | None = None) -> bool:
-        """Forget the workspace's token (app_uninstalled / tokens_revoked). True if there was one."""
-        row = await self.find(team_id)
-        if row is None:
-            return False
-        row.bot_token_encrypted = None
-        row.revoked_at = at or utcnow()
-        self.session.add(row)
-        await self.session.flush()
-        return True
+        """Forget the workspace's token (app_uninstalled / tokens_revoked). True only for the one caller that
+        revoked a live installation, even when two events race on two instances."""
+        result = await self.session.exec(  # type: ignore[call-overload]
+            update(SlackInstallation)
+            .where(col(SlackInstallation.team_id) == team_id, col(SlackInstallation.revoked_at).is_(None))
+            .values(bot_token_encrypted=None, revoked_at=at or utcnow())
+        )
+        return bool(result.rowcount == 1)
 
     async def list_active(self) -> list[SlackInstallation]:
         query = select(SlackInstallation).where(col(SlackInstallation.revoked_at).is_(None))
