@@ -18,6 +18,7 @@ from bot.home import (
     paginate,
 )
 from sandbox.slack.blocks import view_errors
+from tests.bot.conftest import view_text
 
 URL = "https://relay.example/connect?token=abc.def"
 WHEN = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
@@ -50,23 +51,6 @@ def card(account_id: int = 1, numbers=None, **changes) -> AccountCard:
     return AccountCard(**values)
 
 
-def text_of(view: dict) -> str:
-    parts: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(view["blocks"])
-    return "\n".join(parts)
-
-
 def elements(view: dict) -> dict[str, dict]:
     """Every interactive element by action_id."""
     found = {}
@@ -80,7 +64,7 @@ def elements(view: dict) -> dict[str, dict]:
 def test_nothing_connected_explains_and_offers_connect():
     view = build_home_view(HomeState(connect_url=URL))
     assert view["type"] == "home" and view_errors(view) == []
-    assert wording.HOME_EMPTY in text_of(view)
+    assert wording.HOME_EMPTY in view_text(view)
     connect = elements(view)["connect_whatsapp"]
     assert connect["url"] == URL and connect["text"]["text"] == "Connect WhatsApp Business"
     assert not any(key.startswith(("disconnect", "move_number", "reconnect")) for key in elements(view))
@@ -89,7 +73,7 @@ def test_nothing_connected_explains_and_offers_connect():
 def test_active_number_for_a_manager():
     view = build_home_view(HomeState(connect_url=URL, cards=(card(),)))
     assert view_errors(view) == []
-    text = text_of(view)
+    text = view_text(view)
     for expected in (
         "+1 555-010-0001",
         "Acme Hiring",
@@ -113,9 +97,9 @@ def test_active_number_for_a_manager():
 
 def test_a_viewer_who_may_not_manage_sees_state_without_controls():
     view = build_home_view(HomeState(connect_url=URL, cards=(card(can_manage=False),)))
-    assert "Active" in text_of(view) and "<#C0PUBLIC>" in text_of(view)
+    assert "Active" in view_text(view) and "<#C0PUBLIC>" in view_text(view)
     assert set(elements(view)) == {"connect_whatsapp"}
-    assert wording.managed_by_line("U0ADMIN") in text_of(view)
+    assert wording.managed_by_line("U0ADMIN") in view_text(view)
 
 
 def test_pending_numbers_not_chosen_have_no_channel_select():
@@ -124,7 +108,7 @@ def test_pending_numbers_not_chosen_have_no_channel_select():
         for i in (1, 2, 3)
     ]
     view = build_home_view(HomeState(connect_url=URL, cards=(card(status="pending", numbers=numbers),)))
-    text = text_of(view)
+    text = view_text(view)
     assert text.count("Pending") == 3 and text.count(wording.DETAIL_CHOOSE_NUMBER) == 3
     assert not any(key.startswith("move_number") for key in elements(view))
     assert "disconnect_account:1" in elements(view)
@@ -136,7 +120,7 @@ def test_error_and_disconnected_states():
     )
     gone = card(2, status="disconnected", numbers=[line(2, status="disconnected")])
     view = build_home_view(HomeState(connect_url=URL, cards=(errored, gone)))
-    text = text_of(view)
+    text = view_text(view)
     assert ":red_circle: Error" in text and wording.DETAIL_REGISTRATION_FAILED in text
     assert ":white_circle: Disconnected" in text
     controls = elements(view)
@@ -148,7 +132,7 @@ def test_number_without_channel_and_unknown_quality():
     view = build_home_view(
         HomeState(connect_url=URL, cards=(card(numbers=[line(channel_id=None, quality_rating=None)]),))
     )
-    text = text_of(view)
+    text = view_text(view)
     assert wording.channel_line(None) in text and "Quality: Not rated yet" in text
     assert "initial_conversation" not in elements(view)["move_number:100001"]
 
@@ -157,7 +141,7 @@ def test_names_from_meta_are_escaped():
     view = build_home_view(
         HomeState(connect_url=URL, cards=(card(numbers=[line(verified_name="<!channel> & co")]),))
     )
-    assert "&lt;!channel&gt; &amp; co" in text_of(view) and "<!channel>" not in text_of(view)
+    assert "&lt;!channel&gt; &amp; co" in view_text(view) and "<!channel>" not in view_text(view)
 
 
 def test_notice_shows_first():
@@ -174,7 +158,7 @@ def test_many_numbers_are_paginated_within_slack_limits():
     for number, _ in enumerate(pages):
         view = build_home_view(HomeState(connect_url=URL, cards=cards, page=number))
         assert len(view["blocks"]) <= MAX_BLOCKS and view_errors(view) == []
-        assert wording.page_line(number, len(pages)) in text_of(view)
+        assert wording.page_line(number, len(pages)) in view_text(view)
         assert page_of(view) == number
     first, last = (
         build_home_view(HomeState(connect_url=URL, cards=cards, page=p)) for p in (0, len(pages) - 1)
