@@ -39,7 +39,7 @@ async def activate_number(
             await session.commit()
 
     details = await services.graph.get_phone_number(phone_number_id, business_token)
-    coexistence = bool(getattr(details, "is_on_biz_app", False))
+    coexistence = bool(details.is_on_biz_app)  # verified with Meta, whatever the browser said
     state, error, retry_at = RegistrationState.REGISTERED, None, None
     if coexistence:
         state = RegistrationState.COEXISTENCE
@@ -94,8 +94,7 @@ async def activate_number(
         number.register_retry_at = retry_at
         number.enabled = True
         number.slack_channel_id = number.slack_channel_id or channel_id
-        if details is not None:
-            number.quality_rating = getattr(details, "quality_rating", None) or number.quality_rating
+        number.quality_rating = details.quality_rating or number.quality_rating
         await accounts.save_number(number)
         live.is_coexistence = live.is_coexistence or coexistence
         await accounts.set_status(live, AccountStatus.ACTIVE)
