@@ -67,6 +67,7 @@ async def retry_subscriptions(services: Services) -> int:
                                                   subject=live.waba_id)
             await session.commit()
         done += 1
+        await services.notifier.refresh_home(await _team_of(services, account))  # drop "webhooks pending"
     return done
 
 

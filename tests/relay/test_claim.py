@@ -14,6 +14,7 @@ from sandbox.meta.onboarding import finish_session, issue_business_token, issue_
 from sandbox.stack import running_stack
 from storage.models import PhoneNumber, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository
+from tests.bot.conftest import eventually
 
 
 @pytest.fixture
@@ -152,8 +153,12 @@ async def test_failed_subscription_is_recorded_then_retried_by_the_job(stack):
     async with stack.services.database.session() as session:  # the retry is due now
         await session.exec(update(WhatsAppAccount).values(subscribe_retry_at=utcnow()))
         await session.commit()
+    await stack.slack_event(kind="event", event={"type": "app_home_opened", "user": stack.workspace.admin_user_id,
+                                                 "tab": "home"})
+    publishes = len(await eventually(lambda: stack.slack_calls("views.publish"), what="the Home tab"))
     assert await retry_subscriptions(stack.services) == 1
     assert stack.meta.is_subscribed(signup.waba_id)
+    assert len(await stack.slack_calls("views.publish")) > publishes  # the Home tab drops "webhooks pending"
     accounts, _ = await stored_accounts(stack)
     assert accounts[0].webhooks_subscribed and accounts[0].subscribe_error is None
     assert await retry_subscriptions(stack.services) == 0
