@@ -11,45 +11,16 @@ import httpx
 import pytest
 import respx
 
+from tests.whatsapp.conftest import APP_ID, APP_SECRET, BASE, PNID, ROOT, SYSTEM_TOKEN, TOKEN, WABA
 from whatsapp.errors import GraphError, MediaTooLargeError
 from whatsapp.graph import GraphClient
 from whatsapp.graph_types import GranularScope
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BASE = "https://graph.test"
-ROOT = f"{BASE}/v24.0"
-APP_ID = "1234567890"
-APP_SECRET = "app-secret-5f0e0c1d9a"
-TOKEN = "EAAtenant-token-8c2b7e11"
-SYSTEM_TOKEN = "EAAsystem-user-token-31aa4f"
-PNID = "106540352242922"
-WABA = "495709166956424"
 
 
 def fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-async def client(sleeps):
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    graph = GraphClient(base_url=BASE + "/", api_version="v24.0", app_id=APP_ID, app_secret=APP_SECRET,
-                        sleep=fake_sleep, random=lambda: 0.5)
-    async with graph:
-        yield graph
-
-
-@pytest.fixture
-def meta():
-    with respx.mock(assert_all_called=True) as router:
-        yield router
 
 
 def sent_json(route: respx.Route, index: int = -1) -> dict:

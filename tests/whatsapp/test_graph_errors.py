@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 
+from tests.whatsapp.conftest import APP_ID, APP_SECRET, PNID, ROOT, SYSTEM_TOKEN, TOKEN, WABA, make_client
 from whatsapp.errors import (
     ERROR_CLASSES,
     GraphError,
@@ -30,16 +31,7 @@ from whatsapp.errors import (
     error_from_response,
     retry_after_from_headers,
 )
-from whatsapp.graph import GraphClient
 
-BASE = "https://graph.test"
-ROOT = f"{BASE}/v24.0"
-APP_ID = "1234567890"
-APP_SECRET = "app-secret-5f0e0c1d9a"
-TOKEN = "EAAtenant-token-8c2b7e11"
-SYSTEM_TOKEN = "EAAsystem-user-token-31aa4f"
-PNID = "106540352242922"
-WABA = "495709166956424"
 SEND_OK = {"messaging_product": "whatsapp", "contacts": [{"input": "16505551234", "wa_id": "16505551234"}],
            "messages": [{"id": "wamid.OK"}]}
 
@@ -62,32 +54,6 @@ def usage_header(minutes: float) -> dict[str, str]:
     usage = {WABA: [{"type": "whatsapp_business_management", "call_count": 100, "total_cputime": 1,
                      "total_time": 1, "estimated_time_to_regain_access": minutes}]}
     return {"X-Business-Use-Case-Usage": json.dumps(usage)}
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-def make_client(sleeps: list[float], **options) -> GraphClient:
-    async def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    settings = {"base_url": BASE, "api_version": "v24.0", "app_id": APP_ID, "app_secret": APP_SECRET,
-                "sleep": fake_sleep, "random": lambda: 0.5, **options}
-    return GraphClient(**settings)
-
-
-@pytest.fixture
-async def client(sleeps):
-    async with make_client(sleeps) as graph:
-        yield graph
-
-
-@pytest.fixture
-def meta():
-    with respx.mock(assert_all_called=True) as router:
-        yield router
 
 
 # -- the dispatch table ---------------------------------------------------------------------------
