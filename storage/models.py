@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -127,10 +127,15 @@ class PhoneNumber(SQLModel, table=True):
     """A business phone number; its conversations go to one Slack channel. Routed by phone_number_id."""
 
     __tablename__ = "phone_numbers"
+    # One live row per number; rows released to another workspace keep their history (and their id).
+    __table_args__ = (
+        Index("uq_phone_numbers_live_phone_number_id", "phone_number_id", unique=True,
+              sqlite_where=text("released_at IS NULL"), postgresql_where=text("released_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="whatsapp_accounts.id", index=True)
-    phone_number_id: str = Field(index=True, unique=True, max_length=64)
+    phone_number_id: str = Field(index=True, max_length=64)
     display_phone_number: str | None = Field(default=None, max_length=32)
     verified_name: str | None = Field(default=None, max_length=255)
     quality_rating: str | None = Field(default=None, max_length=16)
@@ -140,6 +145,7 @@ class PhoneNumber(SQLModel, table=True):
     register_retry_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     pin_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     slack_channel_id: str | None = Field(default=None, max_length=32)
+    released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # claimed by another workspace
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 
@@ -151,9 +157,12 @@ class ConnectState(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     nonce: str = Field(index=True, unique=True, max_length=64)
-    team_id: str = Field(max_length=32)
+    team_id: str = Field(max_length=32, index=True)
     user_id: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    # The first link of a chain of retry links, and how many retries led here: a chain dies as a whole.
+    root_created_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    retry_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0", default=0))
     expires_at: datetime = Field(sa_column=_ts())
     opened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # connect page first shown
     used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
@@ -171,6 +180,16 @@ class HomeTabViewer(SQLModel, table=True):
     team_id: str = Field(max_length=32, index=True)
     user_id: str = Field(max_length=32)
     opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """Hits per (bucket, fixed window): rate limits every instance shares. Old windows are purged by a job."""
+
+    __tablename__ = "rate_limit_windows"
+
+    bucket: str = Field(primary_key=True, max_length=160)
+    window_start: datetime = Field(sa_column=_ts(primary_key=True, index=True))
+    hits: int = Field(default=0)
 
 
 class AuditEntry(SQLModel, table=True):

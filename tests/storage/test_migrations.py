@@ -6,7 +6,7 @@ from storage.migrate import SchemaOutdatedError, check_schema, current_revision,
 
 EXPECTED_TABLES = {
     "tenants", "slack_installations", "slack_oauth_states", "whatsapp_accounts", "phone_numbers",
-    "connect_states", "audit_log", "home_tab_viewers", "alembic_version",
+    "connect_states", "audit_log", "home_tab_viewers", "rate_limit_windows", "alembic_version",
 }
 
 
