@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from relay.services import Services
+from web.request_body import UnreadableJSON, loads_bounded, read_limited
 from whatsapp.signature import verify_signature
 
 log = logging.getLogger("waslack.webhooks")
@@ -35,20 +35,6 @@ def verify_subscription(services: Services):  # type: ignore[no-untyped-def]
     return endpoint
 
 
-async def read_limited(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it grows past ``limit`` (read in chunks, never all at once)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def receive_events(services: Services, on_payload=None):  # type: ignore[no-untyped-def]
     """POST: 413 if oversized, 401 unless X-Hub-Signature-256 matches, 400 if not a WhatsApp payload, else 200.
 
@@ -58,13 +44,13 @@ def receive_events(services: Services, on_payload=None):  # type: ignore[no-unty
     async def endpoint(request: Request) -> Response:
         raw = await read_limited(request, MAX_WEBHOOK_BYTES)
         if raw is None:
-            return JSONResponse({"error": "payload too large"}, status_code=413)
+            return JSONResponse({"error": "payload too large"}, status_code=413, headers={"Connection": "close"})
         if not verify_signature(raw, request.headers.get("x-hub-signature-256"), secret):
             log.warning("webhook refused: bad or missing X-Hub-Signature-256 (%d bytes)", len(raw))
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         try:
-            payload = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            payload = loads_bounded(raw)
+        except UnreadableJSON:  # also JSON nested too deep to walk safely
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
             return JSONResponse({"error": "not a webhook payload (no entry list)"}, status_code=400)
