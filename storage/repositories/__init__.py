@@ -6,6 +6,7 @@ from storage.repositories.connect_states import ConnectStateRepository
 from storage.repositories.home_viewers import HomeViewerRepository
 from storage.repositories.installations import InstallationRepository
 from storage.repositories.oauth_states import OAuthStateRepository
+from storage.repositories.rate_limits import RateLimitRepository
 from storage.repositories.tenants import TenantRepository
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "HomeViewerRepository",
     "InstallationRepository",
     "OAuthStateRepository",
+    "RateLimitRepository",
     "TenantRepository",
 ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from web.connect.security import TokenBucketLimiter
-
 
 def csp_directives(header: str) -> dict[str, list[str]]:
     out = {}
@@ -77,25 +75,3 @@ async def test_status_is_rate_limited_per_client(client, issue_token):
 async def test_complete_is_rate_limited_per_client(client):
     answers = [(await client.post("/connect/complete", json={})).status_code for _ in range(11)]
     assert answers[:10] == [400] * 10 and answers[10] == 429
-
-
-def test_token_bucket_refills_with_time():
-    now = [0.0]
-    limiter = TokenBucketLimiter(capacity=2, per_second=0.5, clock=lambda: now[0])
-    assert limiter.take("a") == 0 and limiter.take("a") == 0
-    assert limiter.take("a") == pytest.approx(2.0)
-    assert limiter.take("b") == 0, "buckets are per client"
-    now[0] = 2.0
-    assert limiter.take("a") == 0
-    assert limiter.take("a") > 0
-
-
-def test_token_bucket_forgets_idle_clients_when_full():
-    now = [0.0]
-    limiter = TokenBucketLimiter(capacity=1, per_second=1, clock=lambda: now[0])
-    limiter.MAX_KEYS = 3
-    for key in "abc":
-        limiter.take(key)
-    now[0] = 10.0
-    assert limiter.take("d") == 0
-    assert len(limiter._buckets) == 1

@@ -31,13 +31,8 @@ from web.connect.outcomes import (
 )
 from web.connect.pages import NumberChoice, PageView, connect_page, notice_page
 from web.connect.request_body import BodyRefused, read_json_object, required_strings
-from web.connect.security import (
-    TokenBucketLimiter,
-    apply_headers,
-    origin_of,
-    retry_after_header,
-    security_headers,
-)
+from web.connect.security import apply_headers, origin_of, security_headers
+from web.rate_limits import SharedRateLimit, retry_after_header
 
 log = logging.getLogger("waslack.web.connect")
 
@@ -67,9 +62,9 @@ class ConnectEndpoints:
         self.callback_url = callback_url(settings)
         self.public_origin = origin_of(settings.PUBLIC_BASE_URL)
         # /complete, /choose and /callback each spend a Meta code or a link: a handful a minute is plenty.
-        self.claim_limiter = TokenBucketLimiter(capacity=10, per_second=10 / 60)
+        self.claim_limiter = SharedRateLimit(services.database, "connect-claim", limit=10)
         # /status is polled every 3 s for 2 minutes by each open page.
-        self.status_limiter = TokenBucketLimiter(capacity=60, per_second=1.0)
+        self.status_limiter = SharedRateLimit(services.database, "connect-status", limit=60)
 
     # ---- shared pieces ------------------------------------------------------------------------------
 
@@ -94,9 +89,9 @@ class ConnectEndpoints:
                 headers: dict[str, str] | None = None) -> JSONResponse:
         return JSONResponse(request_problem_json(problem, message), status_code=status, headers=headers)
 
-    def guard(self, request: Request, limiter: TokenBucketLimiter) -> JSONResponse | None:
+    async def guard(self, request: Request, limiter: SharedRateLimit) -> JSONResponse | None:
         """Refuse over-eager clients and (for POSTs) requests a browser sent from another site."""
-        wait = limiter.take(_client_key(request))
+        wait = await limiter.take(_client_key(request))
         if wait:
             log.warning("rate-limited %s %s from %s", request.method, request.url.path, _client_key(request))
             return self.refused(429, "too_many_requests", wording.REQUEST_PROBLEMS["too_many_requests"],
@@ -138,7 +133,7 @@ class ConnectEndpoints:
     # ---- POST /connect/complete {token, code, session_info} -----------------------------------------
 
     async def complete(self, request: Request) -> Response:
-        if refusal := self.guard(request, self.claim_limiter):
+        if refusal := await self.guard(request, self.claim_limiter):
             return refusal
         try:
             data = await read_json_object(request)
@@ -156,7 +151,7 @@ class ConnectEndpoints:
     # ---- POST /connect/choose {token, phone_number_id} ----------------------------------------------
 
     async def choose(self, request: Request) -> Response:
-        if refusal := self.guard(request, self.claim_limiter):
+        if refusal := await self.guard(request, self.claim_limiter):
             return refusal
         try:
             token, phone_number_id = required_strings(
@@ -171,7 +166,7 @@ class ConnectEndpoints:
     async def status(self, request: Request) -> Response:
         """Seed 000 section 5.2: connected only if the workspace has an active account updated after
         ``after`` (when given). The link may already be used, but must be genuine."""
-        if refusal := self.guard(request, self.status_limiter):
+        if refusal := await self.guard(request, self.status_limiter):
             return refusal
         try:
             link = await self.services.links.inspect(request.query_params.get("token"), allow_used=True)
@@ -204,7 +199,7 @@ class ConnectEndpoints:
     # ---- GET /connect/callback?code&state (or ?error=...) --------------------------------------------
 
     async def callback(self, request: Request) -> Response:
-        if refusal := self.guard(request, self.claim_limiter):
+        if refusal := await self.guard(request, self.claim_limiter):
             return refusal
         params = request.query_params
         state, code = params.get("state"), params.get("code")
