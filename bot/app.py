@@ -1,7 +1,7 @@
 """The Bolt app: request verification, installation (OAuth or a single token), and every listener.
 
-The web app mounts it at ``/slack/events`` (plus ``/slack/install`` and ``/slack/oauth_redirect`` in OAuth
-mode) with ``slack_bolt.adapter.starlette.async_handler.AsyncSlackRequestHandler``.
+The web app serves it at ``/slack/events`` (plus ``/slack/install`` and ``/slack/oauth_redirect`` in OAuth
+mode) through ``web/slack_edge.py``, which bounds and verifies each request before handing it to Bolt.
 """
 
 from __future__ import annotations

@@ -5,29 +5,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
-from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from relay.services import Services
 from web.connect.routes import connect_routes
 from web.health import healthz, readyz
+from web.slack_edge import SlackEdge
 from web.webhooks import receive_events, verify_subscription
-
-
-def slack_routes(bolt_app: AsyncApp) -> list[BaseRoute]:
-    handler = AsyncSlackRequestHandler(bolt_app)
-
-    async def endpoint(request: Request):  # type: ignore[no-untyped-def]
-        return await handler.handle(request)
-
-    return [
-        Route("/slack/events", endpoint, methods=["POST"]),
-        Route("/slack/install", endpoint, methods=["GET"]),
-        Route("/slack/oauth_redirect", endpoint, methods=["GET"]),
-    ]
 
 
 def create_web_app(
@@ -55,6 +41,6 @@ def create_web_app(
         Route("/webhooks/whatsapp", verify_subscription(services), methods=["GET"]),
         Route("/webhooks/whatsapp", receive_events(services), methods=["POST"]),
         *connect_routes(services),
-        *slack_routes(bolt_app),
+        *SlackEdge(services, bolt_app).routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

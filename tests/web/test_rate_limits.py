@@ -4,13 +4,14 @@ is atomic under concurrency, and the window slides instead of resetting."""
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from storage.database import Database
 from storage.migrate import upgrade
-from storage.models import RateLimitWindow
+from storage.models import RateLimitWindow, SlackOAuthState
 from tests.web.conftest import OAUTH_MODE, client_for, relay_settings, started_relay, stopped
 from web.rate_limits import SharedRateLimit
 
@@ -83,6 +84,28 @@ async def test_the_connect_endpoints_share_one_limit_across_instances(two_relays
     async with client_for(first) as a, client_for(second) as b:
         answers = [(await http.post("/connect/complete", json={})).status_code for http in (a, b) * 6]
     assert answers[:10] == [400] * 10 and answers[10:] == [429, 429]
+
+
+async def test_the_slack_install_route_is_limited_across_instances(two_relays):
+    first, second = two_relays
+    async with client_for(first) as a, client_for(second) as b, client_for(first, "198.51.100.9") as other:
+        answers = [await http.get("/slack/install") for http in (a, b) * 6]
+        assert [r.status_code for r in answers] == [302] * 10 + [429] * 2
+        assert int(answers[-1].headers["retry-after"]) >= 1 and answers[-1].json()["error"] == "too many requests"
+        assert (await other.get("/slack/install")).status_code == 302, "another client is not affected"
+    state = parse_qs(urlsplit(answers[0].headers["location"]).query)["state"][0]
+    async with first.services.database.session() as session:
+        states = (await session.exec(select(func.count()).select_from(SlackOAuthState))).one()
+        assert (await session.get(SlackOAuthState, state)) is not None
+    assert states == 11, "a refused install stores no OAuth state"
+
+
+async def test_the_oauth_redirect_is_limited(two_relays):
+    first, second = two_relays
+    async with client_for(first) as a, client_for(second) as b:
+        answers = [(await http.get("/slack/oauth_redirect", params={"code": "c", "state": "s"})).status_code
+                   for http in (a, b) * 6]
+    assert all(status < 500 for status in answers) and 429 not in answers[:10] and answers[10:] == [429, 429]
 
 
 async def test_a_forged_forwarded_for_header_does_not_buy_a_fresh_limit(two_relays):
