@@ -1,6 +1,8 @@
-"""Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, purge old links.
+"""Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, purge old links,
+expired Slack OAuth states and old rate-limit windows.
 
-Every instance runs them; each row is claimed with a conditional UPDATE so only one instance acts on it.
+Every instance runs them; each row is claimed with a conditional UPDATE so only one instance acts on it. The
+purges are plain DELETEs by age: when two instances run one at once, each row still goes exactly once.
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ from sqlmodel import col, select
 
 from relay.services import Services
 from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
-from storage.repositories import AccountRepository, AuditRepository, ConnectStateRepository
+from storage.repositories import (
+    AccountRepository,
+    AuditRepository,
+    ConnectStateRepository,
+    OAuthStateRepository,
+    RateLimitRepository,
+)
 from whatsapp.errors import GraphError, RegistrationLimitError
 
 log = logging.getLogger("waslack.jobs")
 
 SUBSCRIBE_BACKOFF = timedelta(minutes=15)
 REGISTER_BACKOFF = timedelta(hours=72)
+# Far longer than any limit's window (a minute), so a window still being counted is never dropped.
+RATE_LIMIT_RETENTION = timedelta(hours=1)
 
 
 async def _claim_row(services: Services, model, row_id: int, column: str, seen, until) -> bool:  # type: ignore[no-untyped-def]
@@ -128,6 +138,22 @@ async def purge_connect_links(services: Services) -> int:
     return purged
 
 
+async def purge_oauth_states(services: Services) -> int:
+    """Delete Slack OAuth states past their ten minutes: every GET /slack/install stores one."""
+    async with services.database.session() as session:
+        purged = await OAuthStateRepository(session).purge_expired(utcnow())
+        await session.commit()
+    return purged
+
+
+async def purge_rate_limit_windows(services: Services) -> int:
+    """Delete rate-limit windows that no limit reads any more."""
+    async with services.database.session() as session:
+        purged = await RateLimitRepository(session).purge_before(utcnow() - RATE_LIMIT_RETENTION)
+        await session.commit()
+    return purged
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     """The jobs one `waslack serve` process runs on its event loop."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -138,4 +164,8 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
                       **defaults)
     scheduler.add_job(purge_connect_links, "interval", hours=6, args=[services], id="purge_connect_links",
                       **defaults)
+    scheduler.add_job(purge_oauth_states, "interval", minutes=10, args=[services], id="purge_oauth_states",
+                      **defaults)
+    scheduler.add_job(purge_rate_limit_windows, "interval", minutes=10, args=[services],
+                      id="purge_rate_limit_windows", **defaults)
     return scheduler
