@@ -7,13 +7,39 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relay.services import Services
 from web.connect.routes import connect_routes
+from web.connect.security import transport_security_headers
 from web.health import healthz, readyz
 from web.slack_edge import SlackEdge
 from web.webhooks import receive_events, verify_subscription
+
+
+class ExtraHeaders:
+    """Adds ``headers`` to every HTTP response that does not set them itself (HSTS on every page)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]):
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    response_headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_web_app(
@@ -43,4 +69,7 @@ def create_web_app(
         *connect_routes(services),
         *SlackEdge(services, bolt_app).routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = []
+    if hsts := transport_security_headers(services.settings):
+        middleware.append(Middleware(ExtraHeaders, headers=hsts))
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

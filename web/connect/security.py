@@ -12,6 +12,8 @@ from relay.settings import Settings
 
 # Where the SDK has historically hosted its cross-domain helper iframe.
 META_STATIC_ORIGIN = "https://staticxx.facebook.com"
+# A year, subdomains included: once a browser reached us over HTTPS it never tries plain HTTP again.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def origin_of(url: str) -> str:
@@ -48,9 +50,17 @@ def content_security_policy(settings: Settings) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
+def transport_security_headers(settings: Settings) -> dict[str, str]:
+    """HSTS when the relay is served over HTTPS (never on the sandbox's plain-HTTP localhost)."""
+    if urlsplit(settings.PUBLIC_BASE_URL).scheme != "https":
+        return {}
+    return {"Strict-Transport-Security": STRICT_TRANSPORT_SECURITY}
+
+
 def security_headers(settings: Settings) -> dict[str, str]:
     """Headers for every response under /connect."""
     return {
+        **transport_security_headers(settings),
         "Content-Security-Policy": content_security_policy(settings),
         # The token is in the URL: never send it on as a Referer, not even to Meta.
         "Referrer-Policy": "no-referrer",
