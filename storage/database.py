@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import event
@@ -34,6 +35,17 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file readable and writable by this user only (0600), before SQLite would create it
+    with the umask's mode: it holds the encrypted tokens and every conversation. SQLite gives its -wal and
+    -shm files the database file's mode. An existing file, or a missing folder, is left as it is."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(parsed.database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -48,6 +60,7 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
         ensure_sqlite_folder(url)
+        create_private_sqlite_file(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         kwargs: dict = {"echo": echo}
         if not self.is_sqlite:

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from storage.database import ensure_sqlite_folder, sync_url
+from storage.database import create_private_sqlite_file, ensure_sqlite_folder, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,6 +29,7 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (default: the newest)."""
     ensure_sqlite_folder(url)
+    create_private_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -39,6 +40,7 @@ def head_revision() -> str:
 
 
 def current_revision(url: str) -> str | None:
+    create_private_sqlite_file(url)  # connecting would create a missing file with the umask's mode
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as connection:
