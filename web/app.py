@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +21,14 @@ from web.connect.security import transport_security_headers
 from web.health import healthz, readyz
 from web.slack_edge import SlackEdge
 from web.webhooks import receive_events, verify_subscription
+
+log = logging.getLogger("waslack.web")
+
+
+async def client_went_away(request: Request, _exc: Exception) -> Response:
+    """A client that hung up mid-body: one line, no traceback, and an answer nobody will read."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
 
 
 class ExtraHeaders:
@@ -72,4 +83,5 @@ def create_web_app(
     middleware = []
     if hsts := transport_security_headers(services.settings):
         middleware.append(Middleware(ExtraHeaders, headers=hsts))
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                     exception_handlers={ClientDisconnect: client_went_away})

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncApp
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -138,6 +138,8 @@ class SlackEdge:
                 log.warning("refused %s %s (%d): %s", request.method, request.url.path, refusal.status,
                             refusal.error)
                 return JSONResponse({"error": refusal.error}, status_code=refusal.status, headers=refusal.headers)
+            except ClientDisconnect:
+                raise  # nobody to answer: the app logs it in one line
             except Exception as exc:  # last resort: never a 500 with a traceback for what a client sent
                 log.error("could not handle %s %s: %s: %s", request.method, request.url.path,
                           type(exc).__name__, str(exc)[:200])

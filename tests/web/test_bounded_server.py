@@ -1,6 +1,6 @@
 """The real relay under uvicorn in its own process: a 400 MB POST to /slack/events is refused after at most
-the limit is read (the process's memory stays where it was), and hostile bodies never produce a 5xx or a
-traceback in the server's log."""
+the limit is read (the process's memory stays where it was), and hostile bodies or clients hanging up
+mid-body never produce a 5xx or a traceback in the server's log."""
 
 from __future__ import annotations
 
@@ -104,6 +104,14 @@ def post_streamed(port: int, path: str, total: int) -> tuple[int, bytes]:
     return sent, answer
 
 
+def hang_up_mid_body(port: int, path: str) -> None:
+    """Promise 100 kB, send 1 kB, hang up."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: relay\r\nContent-Length: 100000\r\n\r\n".encode()
+                     + b"{" * 1000)
+        time.sleep(0.2)
+
+
 def test_a_400_mb_post_costs_no_memory_and_hostile_bodies_no_5xx(server):
     url, port, pid, log_path = server
     before = rss_mb(pid)
@@ -136,5 +144,9 @@ def test_a_400_mb_post_costs_no_memory_and_hostile_bodies_no_5xx(server):
     assert {what: r.status_code for what, r in answers.items()} == {
         "unsigned deep JSON": 401, "signed deep JSON": 400, "non-integer timestamp": 400,
         "signed deep Meta webhook": 400}
+    for path in ("/slack/events", "/webhooks/whatsapp"):
+        hang_up_mid_body(port, path)
+    assert httpx.get(url + "/healthz").status_code == 200
+    time.sleep(0.3)
     log = log_path.read_text()
     assert "Traceback" not in log and "RecursionError" not in log and " 500" not in log, log
