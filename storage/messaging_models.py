@@ -93,6 +93,7 @@ class MirroredMessage(SQLModel, table=True):
     billable: bool | None = Field(default=None)
     edited: bool = Field(default=False)
     revoked: bool = Field(default=False)
+    reaction: str | None = Field(default=None, max_length=100)  # the candidate's reaction, as a Slack name
     inbox_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                                 nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('billable', sa.Boolean(), nullable=True),
     sa.Column('edited', sa.Boolean(), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.Column('reaction', sa.String(length=100), nullable=True),
     sa.Column('inbox_id', BIG_ID, nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id']),
