@@ -84,7 +84,8 @@ def render_contacts(message: InboundMessage, _ctx: RenderContext) -> list[SlackW
         lines.append(f"• *{_s(name.get('formatted_name') or name.get('first_name') or 'No name')}*")
         for phone in card.get("phones") or []:
             if isinstance(phone, dict) and phone.get("phone"):
-                lines.append(f"    📞 {_s(phone.get('phone'))}" + (f" ({_s(phone['type'])})" if phone.get("type") else ""))
+                kind = f" ({_s(phone['type'])})" if phone.get("type") else ""
+                lines.append(f"    📞 {_s(phone.get('phone'))}{kind}")
         for email in card.get("emails") or []:
             if isinstance(email, dict) and email.get("email"):
                 lines.append(f"    ✉️ {_s(email.get('email'))}")
@@ -128,7 +129,8 @@ def render_order(message: InboundMessage, _ctx: RenderContext) -> list[SlackWrit
     for item in order.get("product_items") or []:
         if not isinstance(item, dict):
             continue
-        quantity, price, currency = item.get("quantity") or 0, item.get("item_price") or 0, str(item.get("currency") or "")
+        quantity, price = item.get("quantity") or 0, item.get("item_price") or 0
+        currency = str(item.get("currency") or "")
         lines.append(f"• {_s(item.get('product_retailer_id'))} × {_s(quantity)} at {_s(price)} {_s(currency)}")
         if isinstance(quantity, int | float) and isinstance(price, int | float):
             totals[currency] = totals.get(currency, 0) + quantity * price

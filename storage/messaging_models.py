@@ -50,7 +50,9 @@ class Conversation(SQLModel, table=True):
     """One candidate talking to one business number: one Slack thread in the number's channel."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("phone_number_row_id", "candidate_key", name="uq_conversations_number_candidate"),)
+    __table_args__ = (
+        UniqueConstraint("phone_number_row_id", "candidate_key", name="uq_conversations_number_candidate"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     phone_number_row_id: int = Field(foreign_key="phone_numbers.id", index=True)

@@ -120,7 +120,8 @@ class InboundMessage:
         kind = _text(raw.get("type"), 32) or "unknown"
         context = _dict(raw.get("context"))
         return cls(
-            id=wamid, type=kind, from_wa_id=_text(raw.get("from"), 32), from_user_id=_text(raw.get("from_user_id"), 160),
+            id=wamid, type=kind, from_wa_id=_text(raw.get("from"), 32),
+            from_user_id=_text(raw.get("from_user_id"), 160),
             to=_text(raw.get("to"), 32), timestamp=meta_time(raw.get("timestamp")), content=_dict(raw.get(kind)),
             context_id=_text(context.get("id"), 255), forwarded=context.get("forwarded") is True,
             frequently_forwarded=context.get("frequently_forwarded") is True, referral=_dict(raw.get("referral")),
@@ -155,7 +156,8 @@ class StatusUpdate:
             id=wamid, status=StatusKind.parse(raw.get("status")), timestamp=meta_time(raw.get("timestamp")),
             recipient_id=_text(raw.get("recipient_id"), 32), recipient_user_id=_text(raw.get("recipient_user_id"), 160),
             errors=tuple(MetaErrorInfo.from_dict(e) for e in _list(raw.get("errors"))),
-            pricing_category=_text(pricing.get("category"), 48), billable=billable if isinstance(billable, bool) else None,
+            pricing_category=_text(pricing.get("category"), 48),
+            billable=billable if isinstance(billable, bool) else None,
             callback_data=_text(raw.get("biz_opaque_callback_data"), 512), raw=raw,
         )
 

@@ -27,7 +27,8 @@ class InboxRepository:
              "error": reason, "processed_at": now if reason else None}
             for body, reason in zip(bodies, reasons, strict=True)
         ]
-        result = await self.session.execute(insert(WebhookInbox).returning(col(WebhookInbox.id), sort_by_parameter_order=True), rows)
+        statement = insert(WebhookInbox).returning(col(WebhookInbox.id), sort_by_parameter_order=True)
+        result = await self.session.execute(statement, rows)
         return [int(row[0]) for row in result.all()]
 
     async def claim_due(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[WebhookInbox]:

@@ -37,9 +37,9 @@ class Inbound:
         response.raise_for_status()
         return list(response.json())
 
-    async def wait_for(self, predicate, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+    async def wait_for(self, predicate, within: float = 15.0):  # type: ignore[no-untyped-def]
         """Poll the channel until ``predicate(messages)`` is truthy; fail with what Slack shows."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         messages: list[dict] = []
         while time.monotonic() < deadline:
             messages = await self.channel_messages()

@@ -10,8 +10,9 @@ def _threads(messages):  # type: ignore[no-untyped-def]
 
 
 async def test_first_message_opens_a_thread_and_later_ones_reply_in_it(inbound):
-    await inbound.candidate_writes(**{"from": "212638167216", "name": "Ahmed Hassan", "text": "Hello, is the job open?"})
-    await inbound.candidate_writes(**{"from": "212638167216", "name": "Ahmed Hassan", "text": "I have 5 years <b>exp</b>"})
+    ahmed = {"from": "212638167216", "name": "Ahmed Hassan"}
+    await inbound.candidate_writes(**ahmed, text="Hello, is the job open?")
+    await inbound.candidate_writes(**ahmed, text="I have 5 years <b>exp</b>")
 
     def both_in(messages):  # type: ignore[no-untyped-def]
         return len(_threads(messages)[1]) >= 2
