@@ -165,7 +165,10 @@ class OutboxSender:
         kwargs: dict[str, Any] = {"channel": dest.channel_id, "limit": 200, "include_all_metadata": True}
         if thread_ts:
             kwargs["ts"] = thread_ts
-        response = await method(**kwargs)
+        try:
+            response = await method(**kwargs)
+        except SlackApiError as exc:  # cannot tell whether the earlier attempt landed: do not post blindly
+            raise Uncertain(f"could not check an earlier attempt: {_slack_error(exc)[0]}") from exc
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == event_type and match(metadata.get("event_payload") or {}):
