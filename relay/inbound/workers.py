@@ -31,7 +31,7 @@ log = logging.getLogger("waslack.inbound")
 activity = logging.getLogger("waslack.activity")
 
 MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
 IDLE_POLL_SECONDS = 0.5  # how often an idle worker looks for work another process stored
 
 
@@ -197,7 +197,7 @@ class OutboxWorker(_Loop):
         if dest is None or conversation is None:
             await self._retry(item, now + timedelta(seconds=30), waiting or "no destination yet", count=False)
             return
-        wait = self.pacer.reserve(dest.channel_id, max_wait=LEASE.total_seconds() / 4)
+        wait = self.pacer.reserve(dest.channel_id, max_wait=5.0)
         if wait is None:  # the channel is booked far ahead: give the item back until its turn
             at = now + timedelta(seconds=self.pacer.free_in(dest.channel_id))
             await self._retry(item, at, "waiting for the channel's rate limit", count=False)

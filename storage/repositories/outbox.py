@@ -49,9 +49,13 @@ class OutboxRepository:
         )).scalars().all()
         if not ids:
             return []
+        # a lease that ran out without the item being finished or put back means a worker died mid-write:
+        # that write may have reached Slack, so the next attempt reconciles first
+        crashed = col(SlackOutboxItem.locked_until).is_not(None)
         won = (await self.session.execute(
             update(SlackOutboxItem).where(col(SlackOutboxItem.id).in_(list(ids)), due)
-            .values(locked_until=now + lease).returning(col(SlackOutboxItem.id))
+            .values(locked_until=now + lease, outcome_unknown=or_(col(SlackOutboxItem.outcome_unknown), crashed))
+            .returning(col(SlackOutboxItem.id))
         )).scalars().all()
         if not won:
             return []
