@@ -50,8 +50,9 @@ class SlackClients:
             self._loop = loop
         return self._session
 
-    def client(self, token: str | None) -> AsyncWebClient:
-        """A client with ``token``; inside a running loop it uses the shared session."""
+    def client(self, token: str | None, *, retries: bool = True) -> AsyncWebClient:
+        """A client with ``token``; inside a running loop it uses the shared session. ``retries=False`` is for
+        the outbox, which retries by itself and must never re-send blindly after a dropped connection."""
         try:
             session: aiohttp.ClientSession | None = self.session()
         except RuntimeError:  # no running loop: Bolt's app client is built at start-up
@@ -61,7 +62,7 @@ class SlackClients:
             base_url=self.base_url,
             session=session,
             timeout=SLACK_TIMEOUT_SECONDS,
-            retry_handlers=retry_handlers(),
+            retry_handlers=retry_handlers() if retries else [],
         )
 
     async def token_for(self, team_id: str) -> str | None:
@@ -73,10 +74,10 @@ class SlackClients:
             installation = await installations.find(team_id)
             return installations.bot_token(installation) if installation else None
 
-    async def for_team(self, team_id: str) -> AsyncWebClient | None:
+    async def for_team(self, team_id: str, *, retries: bool = True) -> AsyncWebClient | None:
         """A client for the workspace, or None when we hold no token for it (uninstalled: stop relaying)."""
         token = await self.token_for(team_id)
-        return self.client(token) if token else None
+        return self.client(token, retries=retries) if token else None
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:

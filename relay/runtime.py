@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bot.app import create_bolt_app
 from bot.clients import SlackClients
 from bot.notifier import SlackNotifier
+from relay.inbound.pipeline import InboundPipeline
 from relay.jobs import build_scheduler
 from relay.onboarding.preconnected import import_preconnected_number
 from relay.services import Services
@@ -29,6 +30,7 @@ class Relay:
     clients: SlackClients
     bolt: AsyncApp
     web: Starlette
+    inbound: InboundPipeline
     background: set[asyncio.Task] = field(default_factory=set)
 
 
@@ -48,10 +50,16 @@ async def import_configured_number(services: Services, clients: SlackClients) ->
         log.error("the number configured by META_WABA_ID was not imported: %s", exc)
 
 
-def build_relay(settings: Settings, *, run_jobs: bool = True,
+def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool = True,
                 graph_transport: httpx.AsyncBaseTransport | None = None) -> Relay:
     services = Services.build(settings, graph_transport=graph_transport)
     clients = SlackClients(services)
+
+    async def outbox_client(team_id: str):  # type: ignore[no-untyped-def]
+        return await clients.for_team(team_id, retries=False)
+
+    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client)
+    services.inbox = inbound.writer
     services.notifier = SlackNotifier(services, clients)
     bolt = create_bolt_app(services, clients)
     scheduler = build_scheduler(services) if run_jobs else None
@@ -61,16 +69,19 @@ def build_relay(settings: Settings, *, run_jobs: bool = True,
     async def start() -> None:
         if scheduler is not None:
             scheduler.start()
+        if run_workers:
+            inbound.start()  # also drains what was stored before a crash
         if settings.META_WABA_ID and not settings.slack_oauth_enabled:
             task = asyncio.create_task(import_configured_number(services, clients))
             background.add(task)
             task.add_done_callback(background.discard)
 
     async def stop() -> None:
+        await inbound.stop()
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await clients.aclose()
         await services.aclose()
 
     web = create_web_app(services, bolt, on_startup=[start], on_shutdown=[stop])
-    return Relay(services=services, clients=clients, bolt=bolt, web=web, background=background)
+    return Relay(services=services, clients=clients, bolt=bolt, web=web, inbound=inbound, background=background)

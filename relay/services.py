@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from relay.onboarding.links import ConnectLinks
 from relay.onboarding.notifier import SilentNotifier, WorkspaceNotifier
@@ -10,6 +11,9 @@ from relay.settings import Settings
 from storage.cipher import TokenCipher
 from storage.database import Database
 from whatsapp.graph import GraphClient
+
+if TYPE_CHECKING:
+    from relay.inbound.inbox_writer import InboxWriter
 
 
 @dataclass
@@ -20,6 +24,12 @@ class Services:
     graph: GraphClient
     links: ConnectLinks
     notifier: WorkspaceNotifier = field(default_factory=SilentNotifier)
+    inbox: InboxWriter = field(init=False)  # set by the wiring (relay.runtime): where webhooks are stored
+
+    def __post_init__(self) -> None:
+        from relay.inbound.inbox_writer import InboxWriter
+
+        self.inbox = InboxWriter(self.database)
 
     @classmethod
     def build(cls, settings: Settings, *, graph_transport=None) -> Services:  # type: ignore[no-untyped-def]

@@ -51,6 +51,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # an acknowledged webhook must survive a power cut, not only a crash of the process
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

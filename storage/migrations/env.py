@@ -4,7 +4,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.messaging_models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,0 +1,61 @@
+"""What Meta's error codes mean to a recruiter and what to do about them: one table for failed statuses of
+inbound webhooks and for send errors of the outbound relay (reference 4.5)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.mrkdwn import escape_mrkdwn
+from whatsapp.webhook_models import MetaErrorInfo
+
+# code → (what happened, what to do)
+ERROR_ADVICE: dict[int, tuple[str, str]] = {
+    190: ("WhatsApp no longer accepts this number's connection.", "An admin reconnects the number from the Home tab."),
+    131026: ("The candidate's number is not on WhatsApp, or cannot receive this message.",
+             "Check the number with the candidate, or reach them another way."),
+    131042: ("The WhatsApp Business account has no valid payment method.",
+             "Add a payment method in WhatsApp Manager, then send again."),
+    131047: ("More than 24 hours have passed since the candidate last wrote.",
+             "Send an approved template with `/template`; free text works again once they answer."),
+    131049: ("WhatsApp held this message back to keep engagement healthy (too many marketing messages).",
+             "Wait before messaging this candidate again, or use a utility template."),
+    131050: ("The candidate has stopped marketing messages from this business.",
+             "Do not send marketing templates; they can still get replies within 24 hours of writing."),
+    131051: ("WhatsApp does not support this message type.", "Send it another way (text or a document)."),
+    131052: ("WhatsApp could not download the media.", "Send the file again, or as a smaller document."),
+    131053: ("WhatsApp could not process the media (wrong type or too large).",
+             "Send a supported file type within WhatsApp's size limits."),
+    131056: ("Too many messages to this candidate in a short time.", "waslack retries on its own; nothing to do."),
+    130429: ("The number hit WhatsApp's sending rate limit.", "waslack retries on its own; nothing to do."),
+    131031: ("The WhatsApp Business account is locked or restricted.", "An admin checks WhatsApp Manager."),
+    131062: ("This candidate can only be reached by phone number, not by username.",
+             "Ask the candidate for their phone number."),
+    131060: ("WhatsApp cannot show this message yet.", "Ask the candidate to send it again."),
+    132001: ("The template does not exist in that language.", "Pick another template or language."),
+    132015: ("The template is paused for low quality.", "Use another template for now."),
+    132016: ("The template is disabled.", "Use another template."),
+    368: ("The WhatsApp Business account is restricted for policy violations.", "An admin checks WhatsApp Manager."),
+}
+
+
+def advice_for(code: int | None) -> tuple[str, str] | None:
+    return ERROR_ADVICE.get(code) if code is not None else None
+
+
+def describe_error(code: int | None, title: str | None = None, details: str | None = None) -> str:
+    """One mrkdwn paragraph: what happened and what to do (Meta's own words when we have no advice)."""
+    advice = advice_for(code)
+    label = f"(Meta error {code})" if code is not None else "(Meta error)"
+    if advice:
+        return f"{advice[0]} {advice[1]} _{label}_"
+    said = escape_mrkdwn(" — ".join(filter(None, [title, details])) or "no details")
+    return f"WhatsApp said: {said} _{label}_"
+
+
+def failed_status_notice(errors: Iterable[MetaErrorInfo]) -> str:
+    """The thread reply for a message WhatsApp reports as failed."""
+    errors = list(errors)
+    if not errors:
+        return "⚠️ *Not delivered.* WhatsApp gave no reason."
+    first = errors[0]
+    return f"⚠️ *Not delivered.* {describe_error(first.code, first.title or first.message, first.details)}"

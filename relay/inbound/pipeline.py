@@ -1,0 +1,45 @@
+"""The inbound relay of one process, wired: the inbox writer the webhook endpoint uses, the inbox and outbox
+workers, the Slack sender with its lookups, and media fetched from Meta with the business token."""
+
+from __future__ import annotations
+
+from bot.outbox_sender import Destination, OutboxSender, Refused
+from bot.slack_writes import MediaUpload
+from relay.inbound.inbox_writer import InboxWriter
+from relay.inbound.lookup import OutboxLookup
+from relay.inbound.pacing import ChannelPacer
+from relay.inbound.workers import InboxWorker, OutboxWorker
+from storage.cipher import TokenCipher
+from storage.database import Database
+from whatsapp.graph import GraphClient
+
+# Meta delivers inbound media up to 100 MB (reference 2.5); Slack takes files far larger.
+MAX_MEDIA_BYTES = 100 * 1024 * 1024
+
+
+class InboundPipeline:
+    def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team,  # type: ignore[no-untyped-def]
+                 *, pacer: ChannelPacer | None = None):
+        self.graph = graph
+        self.lookup = OutboxLookup(database, cipher, client_for_team)
+        self.sender = OutboxSender(self.lookup, self.download_media)
+        self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer)
+        self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake)
+        self.writer = InboxWriter(database, on_stored=self.inbox_worker.wake)
+
+    async def download_media(self, dest: Destination, write: MediaUpload) -> bytes:
+        """The media's bytes from Meta (a fresh URL each time: Meta's URLs last five minutes)."""
+        if not dest.business_token:
+            raise Refused("the number has no business token (reconnect it) so its media cannot be fetched")
+        info = await self.graph.get_media(write.media_id, dest.business_token, phone_number_id=dest.phone_number_id)
+        return await self.graph.download_media(info.url, dest.business_token, max_bytes=MAX_MEDIA_BYTES)
+
+    def start(self) -> None:
+        self.inbox_worker.start()
+        self.outbox_worker.start()
+
+    async def stop(self) -> None:
+        await self.inbox_worker.stop()
+        await self.outbox_worker.stop()
+
+

@@ -1,0 +1,217 @@
+"""From one stored webhook to rows: every change routed by its number, every message and status recorded once,
+and the Slack writes that mirror them queued in the outbox — all in the caller's transaction.
+
+Dispatch is by webhook ``field`` (``FIELD_HANDLERS``); a field without a handler is recorded and acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.inbound_rendering import RenderContext, render_inbound, summary_text
+from bot.slack_writes import ParentRefresh, SlackWrite, StatusMark, ThreadPost, write_args
+from bot.status_wording import failed_status_notice
+from storage.messaging_models import Conversation, MessageDirection
+from storage.repositories.conversations import ConversationRepository, NumberRoute
+from storage.repositories.outbox import OutboxRepository
+from web.request_body import UnreadableJSON, loads_bounded
+from whatsapp.webhook_models import (
+    Change,
+    InboundMessage,
+    MalformedPayloadError,
+    StatusKind,
+    StatusUpdate,
+    parse_webhook,
+)
+
+CUSTOMER_WINDOW = timedelta(hours=24)
+# status order: a later "delivered" never replaces "read"; "failed" is final
+STATUS_RANK = {StatusKind.SENT: 1, StatusKind.DELIVERED: 2, StatusKind.READ: 3, StatusKind.PLAYED: 4,
+               StatusKind.FAILED: 9}
+
+
+class UnparseableBody(ValueError):
+    """Signed by Meta but not a payload we can read; retrying can never help."""
+
+
+def decode_body(body: bytes) -> object:
+    """The JSON of a stored body; UnparseableBody (with a reason) when it is not UTF-8 JSON of sane depth."""
+    try:
+        return loads_bounded(body)
+    except UnreadableJSON as exc:
+        raise UnparseableBody(str(exc)[:200] or "body is not JSON") from exc
+
+
+@dataclass
+class ProcessOutcome:
+    """What one webhook did, for the inspector."""
+
+    fields: list[str] = field(default_factory=list)
+    phone_number_ids: list[str] = field(default_factory=list)
+    waba_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    queued: int = 0  # Slack writes added to the outbox
+
+    def note(self, text: str) -> None:
+        if text not in self.notes and len(self.notes) < 50:
+            self.notes.append(text)
+
+    def summary(self) -> str:
+        head = f"{self.queued} Slack write{'s' if self.queued != 1 else ''} queued"
+        return "; ".join([head, *self.notes])[:4000]
+
+
+class WebhookProcessor:
+    """Processes one stored webhook inside ``session``; idempotent, so a retried or duplicated delivery
+    (or a re-run after a crash) adds nothing."""
+
+    def __init__(self, session: AsyncSession, inbox_id: int | None = None):
+        self.session = session
+        self.inbox_id = inbox_id
+        self.conversations = ConversationRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.outcome = ProcessOutcome()
+        self._routes: dict[str, NumberRoute | None] = {}
+
+    async def process(self, body: bytes) -> ProcessOutcome:
+        try:
+            changes = parse_webhook(decode_body(body))
+        except MalformedPayloadError as exc:
+            raise UnparseableBody(str(exc)) from exc
+        if not changes:
+            self.outcome.note("no changes in this webhook")
+        for change in changes:
+            self._remember(change)
+            handler = FIELD_HANDLERS.get(change.field, WebhookProcessor._record_only)
+            await handler(self, change)
+        return self.outcome
+
+    def _remember(self, change: Change) -> None:
+        for values, value in ((self.outcome.fields, change.field), (self.outcome.phone_number_ids,
+                              change.phone_number_id), (self.outcome.waba_ids, change.entry_id)):
+            if value and value not in values:
+                values.append(value)
+
+    async def _route(self, phone_number_id: str | None) -> NumberRoute | None:
+        if not phone_number_id:
+            return None
+        if phone_number_id not in self._routes:
+            self._routes[phone_number_id] = await self.conversations.route(phone_number_id)
+        return self._routes[phone_number_id]
+
+    async def _queue(self, route: NumberRoute, conversation: Conversation, key: str, writes: list[SlackWrite],
+                     message_id: int | None = None) -> None:
+        assert conversation.id is not None
+        for i, write in enumerate(writes):
+            added = await self.outbox.add(
+                dedupe_key=f"{key}:{i}", team_id=route.team_id, lane=f"conv:{conversation.id}", kind=write.kind,
+                args=write_args(write), conversation_id=conversation.id, message_id=message_id)
+            self.outcome.queued += added is not None
+
+    # ---- field handlers ---------------------------------------------------------------------------
+
+    async def _record_only(self, change: Change) -> None:
+        self.outcome.note(f"{change.field}: recorded")
+
+    async def _messages(self, change: Change) -> None:
+        route = await self._route(change.phone_number_id)
+        if route is None:
+            self.outcome.note(f"number {change.phone_number_id or '?'} is not connected: recorded, not relayed")
+            return
+        if not route.relaying:
+            self.outcome.note(f"number {route.phone_number_id} is disconnected or paused: recorded, not relayed")
+            return
+        for error in change.errors:
+            self.outcome.note(f"Meta reported error {error.code}: {error.title or error.message}")
+        ordered = sorted(change.messages, key=lambda m: m.timestamp.timestamp() if m.timestamp else 0)
+        for message in ordered:
+            await self._inbound_message(route, change, message)
+        for status in change.statuses:
+            await self._status(route, status)
+
+    async def _inbound_message(self, route: NumberRoute, change: Change, message: InboundMessage) -> None:
+        contact = change.contact_for(message.from_wa_id, message.from_user_id)
+        key = message.from_wa_id or message.from_user_id or (contact.wa_id or contact.user_id if contact else None)
+        if not key:
+            self.outcome.note(f"message {message.id}: no sender id, recorded only")
+            return
+        conversation = await self.conversations.conversation(route.phone_number_row_id, key)
+        assert conversation.id is not None
+        message_id = await self.conversations.add_message(
+            wamid=message.id, conversation_id=conversation.id, direction=MessageDirection.INBOUND.value,
+            type=message.type, sent_at=message.timestamp, text=summary_text(message), inbox_id=self.inbox_id)
+        if message_id is None:
+            self.outcome.note(f"message {message.id}: duplicate, ignored")
+            return
+        window_moved = self._update_candidate(conversation, contact, message)
+        if message.type == "system" and message.content.get("type") == "user_changed_number":
+            new_wa_id = message.content.get("wa_id")
+            if isinstance(new_wa_id, str) and new_wa_id:
+                conversation.wa_id = new_wa_id
+                conversation.candidate_key = new_wa_id
+                window_moved = True
+        await self.conversations.save(conversation)
+        quoted = None
+        if message.context_id:
+            earlier = await self.conversations.message(message.context_id)
+            quoted = earlier.text if earlier else None
+        writes = render_inbound(message, RenderContext(quoted_text=quoted))
+        if window_moved and conversation.thread_ts:
+            writes.append(ParentRefresh())
+        await self._queue(route, conversation, f"in:{message.id}", writes, message_id)
+
+    def _update_candidate(self, conversation: Conversation, contact, message: InboundMessage) -> bool:  # type: ignore[no-untyped-def]
+        """Name, ids and the last inbound time; True when the shown 24-hour window should change."""
+        if contact is not None:
+            conversation.profile_name = contact.name or conversation.profile_name
+            conversation.username = contact.username or conversation.username
+            conversation.user_id = contact.user_id or conversation.user_id
+        conversation.wa_id = message.from_wa_id or conversation.wa_id
+        conversation.user_id = message.from_user_id or conversation.user_id
+        conversation.unread_count += 1
+        if message.type in ("reaction", "request_welcome") and conversation.last_inbound_at is not None:
+            return False
+        sent = message.timestamp
+        if sent is None or (conversation.last_inbound_at and conversation.last_inbound_at >= sent):
+            return False
+        was_closed = conversation.last_inbound_at is None or conversation.last_inbound_at + CUSTOMER_WINDOW < sent
+        conversation.last_inbound_at = sent
+        shown = conversation.window_shown_until
+        # the parent is re-rendered when the window reopens or moves by more than an hour, not on every message
+        return was_closed or shown is None or sent + CUSTOMER_WINDOW - shown > timedelta(hours=1)
+
+    async def _status(self, route: NumberRoute, status: StatusUpdate) -> None:
+        error = status.errors[0] if status.errors else None
+        new = await self.conversations.add_status(
+            wamid=status.id, status=status.status.value, at=status.timestamp, error_code=error.code if error else None,
+            error_title=(error.title or error.message) if error else None, pricing_category=status.pricing_category,
+            billable=status.billable)
+        if not new:
+            return
+        message = await self.conversations.message(status.id)
+        if message is None or message.direction != MessageDirection.OUTBOUND.value:
+            self.outcome.note(f"status {status.status.value} for a message we did not send from Slack: recorded")
+            return
+        if status.pricing_category:
+            message.pricing_category, message.billable = status.pricing_category, status.billable
+        current = STATUS_RANK.get(StatusKind.parse(message.status), 0)
+        rank = STATUS_RANK.get(status.status, 0)
+        conversation = await self.conversations.get(message.conversation_id)
+        assert conversation is not None
+        if rank > current and current != STATUS_RANK[StatusKind.FAILED]:
+            previous, message.status = message.status, status.status.value
+            writes: list[SlackWrite] = [StatusMark(target_wamid=status.id, status=status.status.value,
+                                                   previous=previous)]
+            if status.status is StatusKind.FAILED:
+                writes.append(ThreadPost(text=failed_status_notice(status.errors), as_candidate=False))
+            await self._queue(route, conversation, f"st:{status.id}:{status.status.value}", writes, message.id)
+        self.session.add(message)
+
+
+FIELD_HANDLERS: dict[str, Callable[[WebhookProcessor, Change], Awaitable[None]]] = {
+    "messages": WebhookProcessor._messages,
+}

@@ -1,0 +1,98 @@
+"""Conversations, mirrored messages and statuses: what the inbound and outbound relays read and write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.messaging_models import Conversation, MessageStatus, MirroredMessage
+from storage.models import AccountStatus, PhoneNumber, Tenant, WhatsAppAccount, utcnow
+from storage.repositories.idempotent import insert_once
+
+
+@dataclass(frozen=True)
+class NumberRoute:
+    """Where a business number's conversations go; ``relaying`` is False for numbers we only record."""
+
+    phone_number_row_id: int
+    phone_number_id: str
+    display_phone_number: str | None
+    business_name: str | None
+    team_id: str
+    channel_id: str | None
+    relaying: bool
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def route(self, phone_number_id: str) -> NumberRoute | None:
+        """The live number with this id (a number released to another workspace is not it), or None."""
+        query = (
+            select(PhoneNumber, WhatsAppAccount, Tenant)
+            .join(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
+            .join(Tenant, col(Tenant.id) == col(WhatsAppAccount.tenant_id))
+            .where(col(PhoneNumber.phone_number_id) == phone_number_id, col(PhoneNumber.released_at).is_(None))
+        )
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        number, account, tenant = row
+        assert number.id is not None
+        return NumberRoute(
+            phone_number_row_id=number.id, phone_number_id=number.phone_number_id,
+            display_phone_number=number.display_phone_number, business_name=number.verified_name or account.name,
+            team_id=tenant.slack_team_id, channel_id=number.slack_channel_id,
+            relaying=account.status == AccountStatus.ACTIVE.value and number.enabled,
+        )
+
+    async def conversation(self, phone_number_row_id: int, candidate_key: str) -> Conversation:
+        """The one conversation of this candidate with this number, created on first contact."""
+        now = utcnow()
+        await insert_once(self.session, Conversation, {
+            "phone_number_row_id": phone_number_row_id, "candidate_key": candidate_key, "marketing_opt_out": False,
+            "unread_count": 0, "created_at": now, "updated_at": now,
+        }, ["phone_number_row_id", "candidate_key"])
+        query = select(Conversation).where(col(Conversation.phone_number_row_id) == phone_number_row_id,
+                                           col(Conversation.candidate_key) == candidate_key)
+        return (await self.session.execute(query)).scalars().one()
+
+    async def get(self, conversation_id: int) -> Conversation | None:
+        return await self.session.get(Conversation, conversation_id)
+
+    async def save(self, conversation: Conversation) -> None:
+        conversation.updated_at = utcnow()
+        self.session.add(conversation)
+        await self.session.flush()
+
+    async def add_message(self, **values) -> int | None:  # type: ignore[no-untyped-def]
+        """The new message's id, or None when this wamid was mirrored already (Meta's duplicate)."""
+        values.setdefault("created_at", utcnow())
+        values.setdefault("edited", False)
+        values.setdefault("revoked", False)
+        return await insert_once(self.session, MirroredMessage, values, ["wamid"])
+
+    async def message(self, wamid: str) -> MirroredMessage | None:
+        query = select(MirroredMessage).where(col(MirroredMessage.wamid) == wamid)
+        return (await self.session.execute(query)).scalars().first()
+
+    async def message_by_id(self, message_id: int) -> MirroredMessage | None:
+        return await self.session.get(MirroredMessage, message_id)
+
+    async def set_slack_ts(self, message_id: int, ts: str) -> None:
+        await self.session.execute(update(MirroredMessage).where(col(MirroredMessage.id) == message_id,
+                                                                 col(MirroredMessage.slack_ts).is_(None))
+                                   .values(slack_ts=ts))
+
+    async def add_status(self, *, wamid: str, status: str, at: datetime | None, error_code: int | None,
+                         error_title: str | None, pricing_category: str | None, billable: bool | None) -> bool:
+        """True when this (wamid, status) is new; Meta's repeats of it change nothing."""
+        return await insert_once(self.session, MessageStatus, {
+            "wamid": wamid, "status": status, "at": at, "error_code": error_code, "error_title": error_title,
+            "pricing_category": pricing_category, "billable": billable, "received_at": utcnow(),
+        }, ["wamid", "status"]) is not None
