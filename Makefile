@@ -26,7 +26,7 @@ scenario: $(STAMP)
 	$(BIN)/waslack sandbox --scenario
 
 test: $(DEVSTAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -21,6 +21,6 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'waslack.db'}"
         return
     if not TEST_DATABASE_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
+        pytest.skip("TEST_DATABASE_URL is not set: the PostgreSQL half is skipped (see README, Tests)")
     with postgres_schema_url(TEST_DATABASE_URL, f"t_{uuid.uuid4().hex[:12]}") as url:
         yield url
