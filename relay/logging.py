@@ -51,6 +51,19 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def show_activity(redact: RedactSecrets) -> None:
+    """Also print the ``waslack.activity`` lines (INFO) as ``19:30:02 connect  …``, whatever the root level."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    handler.addFilter(redact)
+    activity = logging.getLogger("waslack.activity")
+    for old in list(activity.handlers):
+        activity.removeHandler(old)
+    activity.addHandler(handler)
+    activity.setLevel(logging.INFO)
+    activity.propagate = False
+
+
 def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
     """Route every logger through one stderr handler that redacts secrets; returns the filter."""
     redact = RedactSecrets(secrets)

@@ -8,7 +8,7 @@ import json
 import signal
 import sys
 
-from relay.logging import configure_logging
+from relay.logging import configure_logging, show_activity
 from sandbox.scenario import play_scenario
 from sandbox.stack import PortTaken, Stack, start_stack
 
@@ -58,7 +58,9 @@ async def _scenario(port: int, database_url: str | None) -> int:
 
 
 def run_sandbox(*, port: int = 8000, database_url: str | None = None, scenario: bool = False) -> int:
-    configure_logging("ERROR" if scenario else "WARNING")
+    redact = configure_logging("ERROR" if scenario else "WARNING")
+    if not scenario:
+        show_activity(redact)  # one line per connect, webhook and Slack post; everything else only if it fails
     try:
         return asyncio.run(_scenario(port, database_url) if scenario else _serve_until_interrupted(port,
                                                                                                  database_url))

@@ -9,6 +9,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from relay.activity import webhook_received
 from relay.services import Services
 from whatsapp.signature import verify_signature
 
@@ -70,9 +71,7 @@ def receive_events(services: Services, on_payload=None):  # type: ignore[no-unty
             return JSONResponse({"error": "not a webhook payload (no entry list)"}, status_code=400)
         if on_payload is not None:
             await on_payload(raw, payload)
-        fields = [c.get("field") for e in payload["entry"] if isinstance(e, dict)
-                  for c in (e.get("changes") or []) if isinstance(c, dict)]
-        log.info("webhook accepted: object=%s fields=%s", payload.get("object"), ",".join(map(str, fields)))
+        webhook_received(payload)
         return JSONResponse({"received": True})
 
     return endpoint
