@@ -28,7 +28,7 @@ scenario: $(STAMP)
 	$(BIN)/waslack sandbox --scenario --port $(PORT)
 
 test: $(DEVSTAMP)
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .

@@ -143,11 +143,3 @@ def test_the_patterns_catch_what_they_are_meant_to(pattern, text):
 def test_the_patterns_leave_ordinary_text_alone(pattern, text):
     assert not pattern.search(sample(text))
 
-
-def test_make_test_says_why_tests_were_skipped():
-    try:
-        planned = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True, timeout=30)
-    except OSError:
-        pytest.skip("make is not installed")
-    pytest_line = next(line for line in planned.stdout.splitlines() if "pytest" in line)
-    assert re.search(r"\s-r\w*s", pytest_line), pytest_line
