@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+# `make demo PORT=9000`: the relay's port; the Meta and Slack simulators take PORT+1 and PORT+2
+PORT ?= 8000
 
 .PHONY: demo test scenario lint bench clean
 
@@ -20,10 +22,10 @@ $(DEVSTAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/waslack sandbox
+	$(BIN)/waslack sandbox --port $(PORT)
 
 scenario: $(STAMP)
-	$(BIN)/waslack sandbox --scenario
+	$(BIN)/waslack sandbox --scenario --port $(PORT)
 
 test: $(DEVSTAMP)
 	$(BIN)/python -m pytest -q

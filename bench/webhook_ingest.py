@@ -46,7 +46,7 @@ def run(seconds: float = 5.0, workers: int = 16) -> dict:
     upgrade(database_url)
     settings = {
         "META_APP_ID": "1", "META_APP_SECRET": APP_SECRET, "META_CONFIG_ID": "c", "META_WEBHOOK_VERIFY_TOKEN": "v",
-        "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-bench", "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-bench", "PUBLIC_BASE_URL": "https://127.0.0.1",
         "WASLACK_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "DATABASE_URL": database_url,
         "LOG_LEVEL": "WARNING",
     }

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from relay.activity import slack_activity_trace
 from relay.services import Services
 from storage.repositories import InstallationRepository
 
@@ -46,7 +47,8 @@ class SlackClients:
         """The shared session, created on first use inside the running loop (never at import time)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS),
+                                                  trace_configs=[slack_activity_trace()])
             self._loop = loop
         return self._session
 

@@ -1,4 +1,5 @@
-"""Logging set-up: one line per event, and a filter that masks every configured secret wherever it appears."""
+"""Logging set-up: one line per event, and a filter that masks every configured secret wherever it appears,
+plus the values of credential-bearing query parameters (uvicorn's access lines carry full query strings)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,19 @@ from collections.abc import Iterable
 MASK = "***"
 # Shapes of secrets we may meet before they are known to settings (tokens from Meta or Slack responses).
 TOKEN_SHAPES = re.compile(r"\b(xox[abpre]-[A-Za-z0-9-]{6,}|EAA[A-Za-z0-9]{16,})\b")
+# Query parameters whose value is a credential: connect links (token, retry_token), OAuth (code, state),
+# Meta's webhook check (hub.verify_token), tokens and secrets Graph or Slack calls may carry.
+CREDENTIAL_PARAMETERS = (
+    "token", "retry_token", "code", "state", "access_token", "refresh_token", "id_token", "input_token",
+    "fb_exchange_token", "client_secret", "appsecret_proof", "hub.verify_token", "password", "secret",
+    "signature", "sig",
+)
+# ?name=value / &name=value, also percent-encoded inside another URL's parameter (%3Fname%3Dvalue)
+CREDENTIAL_QUERY = re.compile(
+    r"((?:[?&;]|%3F|%26)(?:" + "|".join(re.escape(name) for name in CREDENTIAL_PARAMETERS) + r")(?:=|%3D))"
+    r"[^&;\s\"'#<>]+",
+    re.IGNORECASE,
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -20,8 +34,10 @@ class RedactSecrets(logging.Filter):
         self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
     def scrub(self, text: str) -> str:
+        """``text`` with known secrets, token shapes and credential query values replaced by ``***``."""
         for secret in self.secrets:
             text = text.replace(secret, MASK)
+        text = CREDENTIAL_QUERY.sub(lambda m: m.group(1) + MASK, text)
         return TOKEN_SHAPES.sub(MASK, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -33,6 +49,19 @@ class RedactSecrets(logging.Filter):
         record.msg = self.scrub(message)
         record.args = None
         return True
+
+
+def show_activity(redact: RedactSecrets) -> None:
+    """Also print the ``waslack.activity`` lines (INFO) as ``19:30:02 connect  …``, whatever the root level."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    handler.addFilter(redact)
+    activity = logging.getLogger("waslack.activity")
+    for old in list(activity.handlers):
+        activity.removeHandler(old)
+    activity.addHandler(handler)
+    activity.setLevel(logging.INFO)
+    activity.propagate = False
 
 
 def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:

@@ -14,8 +14,9 @@ PLACEHOLDER = "PUBLIC_BASE_URL"
 def render_manifest(base_url: str, template: str | None = None) -> str:
     """manifest.yml with every PUBLIC_BASE_URL placeholder replaced by ``base_url`` (https, no trailing /)."""
     parts = urlsplit(base_url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ValueError(f"--base-url must be an https URL, got {base_url!r}")
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(f"--base-url must be an https:// URL (Slack sends requests only over https), "
+                         f"got {base_url!r}")
     text = (template if template is not None else MANIFEST.read_text()).replace(PLACEHOLDER,
                                                                                base_url.rstrip("/"))
     yaml.safe_load(text)  # still valid YAML

@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -133,22 +133,9 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _slack_mode(self) -> Settings:
-        has_token = self.SLACK_BOT_TOKEN is not None and bool(self.SLACK_BOT_TOKEN.get_secret_value())
-        has_oauth = bool(self.SLACK_CLIENT_ID) or self.SLACK_CLIENT_SECRET is not None
-        if has_token and has_oauth:
-            raise ValueError("SLACK_BOT_TOKEN: set either it or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET, not both")
-        if not has_token and not has_oauth:
-            raise ValueError(
-                "SLACK_BOT_TOKEN: set it (single workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"
-            )
-        if has_oauth and not (self.SLACK_CLIENT_ID and self.SLACK_CLIENT_SECRET):
-            raise ValueError("SLACK_CLIENT_ID: OAuth mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
-        fallback = [self.META_WABA_ID, self.META_PHONE_ID, self.META_ACCESS_TOKEN]
-        if any(v is not None for v in fallback) and not all(v is not None for v in fallback):
-            raise ValueError("META_WABA_ID: set META_WABA_ID, META_PHONE_ID and META_ACCESS_TOKEN together or none")
-        if self.META_WABA_ID is not None and has_oauth:
-            raise ValueError("META_WABA_ID: a number configured outside Embedded Signup needs single-workspace "
-                             "mode (SLACK_BOT_TOKEN); in OAuth mode connect it from the Home tab")
+        problems = cross_field_problems(lambda name: _plain(getattr(self, name)))
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     # ---- derived values -------------------------------------------------------------------------------
@@ -198,6 +185,40 @@ class Settings(BaseModel):
         return list(cls.model_fields)
 
 
+def _plain(value: object) -> str | None:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value() or None
+    return None if value is None else str(value)
+
+
+def cross_field_problems(get: Callable[[str], str | None]) -> list[str]:
+    """Checks that join several variables, on their plain values (``get(name)``: the value, None when unset).
+
+    Run on the raw values too, so that they are reported together with every single-variable problem."""
+    problems: list[str] = []
+    has_token = bool(get("SLACK_BOT_TOKEN"))
+    has_oauth = bool(get("SLACK_CLIENT_ID")) or bool(get("SLACK_CLIENT_SECRET"))
+    if has_token and has_oauth:
+        problems.append("SLACK_BOT_TOKEN: set either it or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET, not both")
+    elif not has_token and not has_oauth:
+        problems.append(
+            "SLACK_BOT_TOKEN: set it (single workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"
+        )
+    elif has_oauth and not (get("SLACK_CLIENT_ID") and get("SLACK_CLIENT_SECRET")):
+        problems.append("SLACK_CLIENT_ID: OAuth mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    fallback = [bool(get(name)) for name in ("META_WABA_ID", "META_PHONE_ID", "META_ACCESS_TOKEN")]
+    if any(fallback) and not all(fallback):
+        problems.append("META_WABA_ID: set META_WABA_ID, META_PHONE_ID and META_ACCESS_TOKEN together or none")
+    if get("META_WABA_ID") and has_oauth:
+        problems.append("META_WABA_ID: a number configured outside Embedded Signup needs single-workspace "
+                        "mode (SLACK_BOT_TOKEN); in OAuth mode connect it from the Home tab")
+    base_url = get("PUBLIC_BASE_URL") or ""
+    if base_url.lower().startswith("http://") and (get("WASLACK_MODE") or "production") != "sandbox":
+        problems.append("PUBLIC_BASE_URL: must be an https:// URL (Slack and Meta call only https); "
+                        "plain http is allowed with WASLACK_MODE=sandbox only")
+    return problems
+
+
 def _describe(error: dict) -> str:
     name = str(error["loc"][0]) if error.get("loc") else ""
     message = str(error.get("msg", "is invalid"))
@@ -221,11 +242,14 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     source = os.environ if environ is None else environ
     values.update({k: v for k, v in source.items() if k in Settings.model_fields})
     values = {k: v for k, v in values.items() if k in Settings.model_fields and v != ""}
+    joined = cross_field_problems(values.get)
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:
-        problems = [_describe(e) for e in exc.errors(include_input=False, include_url=False)]
-        raise SettingsError(problems) from None
+        # the model-level check (no loc) only runs once every field is valid: ``joined`` holds its findings
+        errors = exc.errors(include_input=False, include_url=False)
+        single = [_describe(e) for e in errors if e.get("loc")]
+        raise SettingsError(list(dict.fromkeys(single + joined)) or [_describe(e) for e in errors]) from None
 
 
 @dataclass(frozen=True)

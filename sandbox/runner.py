@@ -8,9 +8,11 @@ import json
 import signal
 import sys
 
-from relay.logging import configure_logging
+from relay.logging import configure_logging, show_activity
 from sandbox.scenario import play_scenario
-from sandbox.stack import Stack, start_stack
+from sandbox.stack import PortTaken, Stack, start_stack
+
+EXIT_PORT_TAKEN = 2
 
 
 async def _connect_first_number(stack: Stack) -> dict:
@@ -56,11 +58,17 @@ async def _scenario(port: int, database_url: str | None) -> int:
 
 
 def run_sandbox(*, port: int = 8000, database_url: str | None = None, scenario: bool = False) -> int:
-    configure_logging("ERROR" if scenario else "WARNING")
+    redact = configure_logging("ERROR" if scenario else "WARNING")
+    if not scenario:
+        show_activity(redact)  # one line per connect, webhook and Slack post; everything else only if it fails
     try:
         return asyncio.run(_scenario(port, database_url) if scenario else _serve_until_interrupted(port,
                                                                                                  database_url))
+    except PortTaken as exc:
+        print(f"waslack: port {exc.port} is already in use (the sandbox needs {port}, {port + 1} and {port + 2}); "
+              f"choose others with `make {'scenario' if scenario else 'demo'} PORT=9000` or "
+              f"`waslack sandbox --port 9000`", file=sys.stderr)
+        return EXIT_PORT_TAKEN
     except OSError as exc:
-        print(f"waslack: sandbox could not start: {exc} (is port {port}, {port + 1} or {port + 2} taken? "
-              "use --port)", file=sys.stderr)
+        print(f"waslack: the sandbox could not start: {exc}", file=sys.stderr)
         return 1

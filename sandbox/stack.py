@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import secrets
 import shutil
 import socket
@@ -29,21 +28,16 @@ from starlette.applications import Starlette
 from relay.runtime import Relay, build_relay
 from relay.settings import Settings, load_settings
 from sandbox.meta import MetaSimConfig, create_meta_simulator
+from sandbox.ports import PortTaken, bind_ports, free_port
 from sandbox.slack import SlackSimConfig, create_slack_simulator
 from storage.migrate import upgrade
 from storage.repositories import InstallationRepository, TenantRepository
 
-log = logging.getLogger("waslack.sandbox")
-
 SANDBOX_APP_ID = "100000000000001"
 SANDBOX_CONFIG_ID = "200000000000002"
 SANDBOX_TEAM_ID = "T0SANDBOX"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["SANDBOX_APP_ID", "SANDBOX_CONFIG_ID", "SANDBOX_TEAM_ID", "PortTaken", "Stack", "free_port",
+           "running_stack", "start_stack"]
 
 
 @dataclass
@@ -52,6 +46,7 @@ class Server:
     url: str
     server: uvicorn.Server
     task: asyncio.Task
+    sock: socket.socket
 
 
 @dataclass
@@ -67,6 +62,7 @@ class Stack:
     http: httpx.AsyncClient
     servers: list[Server] = field(default_factory=list)
     workdir: Path | None = None
+    unserved: list[socket.socket] = field(default_factory=list)  # bound, not yet handed to a server
 
     @property
     def services(self):  # type: ignore[no-untyped-def]
@@ -180,15 +176,19 @@ class Stack:
         for server in reversed(self.servers):
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(server.task, timeout=10)
+            server.sock.close()
+        for sock in self.unserved:
+            sock.close()
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-async def _serve(name: str, app: Starlette, port: int) -> Server:
+async def _serve(name: str, app: Starlette, sock: socket.socket) -> Server:
+    port = int(sock.getsockname()[1])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                             access_log=False)
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(), name=f"serve-{name}")
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=f"serve-{name}")
     for _ in range(500):
         if server.started:
             break
@@ -198,31 +198,28 @@ async def _serve(name: str, app: Starlette, port: int) -> Server:
         await asyncio.sleep(0.01)
     else:
         raise RuntimeError(f"{name} did not start on port {port}")
-    return Server(name, f"http://127.0.0.1:{port}", server, task)
+    return Server(name, f"http://127.0.0.1:{port}", server, task, sock)
 
 
 async def start_stack(*, port: int | None = None, database_url: str | None = None, run_jobs: bool = False,
                       install_workspace: bool = True) -> Stack:
     """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None).
 
-    Free ports are picked before they are bound, so another process may take one first: then try again."""
-    attempts = 1 if port else 3
-    for attempt in range(1, attempts + 1):
-        try:
-            return await _start_once(port=port, database_url=database_url, run_jobs=run_jobs,
-                                     install_workspace=install_workspace)
-        except (OSError, SystemExit) as exc:  # uvicorn exits when it cannot bind
-            if attempt == attempts:
-                raise OSError(f"the sandbox could not bind its ports: {exc}") from exc
-            log.warning("a sandbox port was taken (%s); trying other ports", exc)
-    raise AssertionError("unreachable")
+    The three sockets are bound before anything else starts: a taken port raises ``PortTaken`` at once."""
+    sockets = bind_ports(port)
+    try:
+        return await _start_on(sockets, database_url=database_url, run_jobs=run_jobs,
+                               install_workspace=install_workspace)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
 
 
-async def _start_once(*, port: int | None, database_url: str | None, run_jobs: bool,
-                      install_workspace: bool) -> Stack:
-    relay_port, meta_port, slack_port = (port, port + 1, port + 2) if port else (free_port(), free_port(),
-                                                                                 free_port())
-    relay_url, meta_url, slack_url = (f"http://127.0.0.1:{p}" for p in (relay_port, meta_port, slack_port))
+async def _start_on(sockets: list[socket.socket], *, database_url: str | None, run_jobs: bool,
+                    install_workspace: bool) -> Stack:
+    relay_sock, meta_sock, slack_sock = sockets
+    relay_url, meta_url, slack_url = (f"http://127.0.0.1:{s.getsockname()[1]}" for s in sockets)
     workdir = None
     if database_url is None:
         workdir = Path(tempfile.mkdtemp(prefix="waslack-sandbox-"))
@@ -274,11 +271,12 @@ async def _start_once(*, port: int | None, database_url: str | None, run_jobs: b
             )
             await session.commit()
     stack = Stack(settings=settings, relay=relay, meta_app=meta_app, slack_app=slack_app, workspace=workspace,
-                  secrets=made, http=httpx.AsyncClient(timeout=30), workdir=workdir)
+                  secrets=made, http=httpx.AsyncClient(timeout=30), workdir=workdir, unserved=list(sockets))
     try:
-        stack.servers.append(await _serve("meta-sim", meta_app, meta_port))
-        stack.servers.append(await _serve("slack-sim", slack_app, slack_port))
-        stack.servers.append(await _serve("relay", relay.web, relay_port))
+        for name, app, sock in (("meta-sim", meta_app, meta_sock), ("slack-sim", slack_app, slack_sock),
+                                ("relay", relay.web, relay_sock)):
+            stack.unserved.remove(sock)
+            stack.servers.append(await _serve(name, app, sock))
     except BaseException:
         await stack.stop()
         raise

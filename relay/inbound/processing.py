@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.inbound_rendering import RenderContext, render_inbound, summary_text
 from bot.slack_writes import ParentRefresh, SlackWrite, StatusMark, ThreadPost, write_args
 from bot.status_wording import failed_status_notice
+from relay.activity import webhook_received
 from storage.messaging_models import Conversation, MessageDirection
 from storage.repositories.conversations import ConversationRepository, NumberRoute
 from storage.repositories.outbox import OutboxRepository
@@ -78,10 +79,12 @@ class WebhookProcessor:
         self._routes: dict[str, NumberRoute | None] = {}
 
     async def process(self, body: bytes) -> ProcessOutcome:
+        payload = decode_body(body)
         try:
-            changes = parse_webhook(decode_body(body))
+            changes = parse_webhook(payload)
         except MalformedPayloadError as exc:
             raise UnparseableBody(str(exc)) from exc
+        webhook_received(payload)  # type: ignore[arg-type]  (parse_webhook checked it is a dict)
         if not changes:
             self.outcome.note("no changes in this webhook")
         for change in changes:

@@ -28,7 +28,6 @@ from storage.repositories.inbox import InboxRepository
 from storage.repositories.outbox import OutboxRepository
 
 log = logging.getLogger("waslack.inbound")
-activity = logging.getLogger("waslack.activity")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
@@ -232,8 +231,6 @@ class OutboxWorker(_Loop):
             await OutboxRepository(session).done(item.id, ts)
             await self.lookup.after_done(session, item, ts)
             await session.commit()
-        if item.kind in ("post", "upload"):
-            activity.info("slack    posted into %s (conversation %s)", dest.channel_id, item.conversation_id)
 
     async def _retry(self, item: SlackOutboxItem, at: datetime, reason: str, *, count: bool,
                      uncertain: bool | None = None) -> None:

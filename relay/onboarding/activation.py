@@ -7,6 +7,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+from relay.activity import number_connected
 from relay.onboarding.claim_types import ClaimFailed, ClaimProblem, ClaimWarning, support_detail
 from relay.services import Services
 from storage.models import AccountStatus, RegistrationState, WhatsAppAccount, utcnow
@@ -99,6 +100,7 @@ async def activate_number(
         live.is_coexistence = live.is_coexistence or coexistence
         await accounts.set_status(live, AccountStatus.ACTIVE)
         await session.commit()
+    number_connected(number.display_phone_number, phone_number_id, number.slack_channel_id, team_id)
     return warnings
 
 

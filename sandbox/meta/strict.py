@@ -29,7 +29,7 @@ ENVELOPE_EXTRAS = {"biz_opaque_callback_data", "recipient"}  # reference 2.1 / 2
 
 
 def _apply_exceptions(schemas: dict) -> None:
-    """Deliberate deviations from the spec, each following reference/meta-whatsapp.md."""
+    """Deliberate deviations from the spec, each following Meta's Cloud API documentation."""
     # 1. The spec requires template.language.policy (long deprecated); reference 2.1 sends {"code"} only.
     schemas["LanguageObject"]["required"] = ["code"]
     # 2. The spec types latitude/longitude as strings; reference 2.1 (and the live API) send numbers.

@@ -12,7 +12,7 @@ from .world import SlackApiFailure
 REQUIRED_PATH = Path(__file__).parent / "specs" / "required_arguments.json"  # see specs/README.md
 
 # Required by Slack's method pages (docs.slack.dev/reference/methods/...) although the 2021 spec marks them
-# optional, plus the upload methods the spec predates (../reference/slack-bolt.md §2.4).
+# optional, plus the upload methods the spec predates (docs.slack.dev/reference/methods/files.getUploadURLExternal).
 SUPPLEMENTARY_REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.create": ("name",),
     "conversations.info": ("channel",),

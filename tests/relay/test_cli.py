@@ -71,3 +71,100 @@ def test_help_is_useful_for_each_command():
     assert "--scenario" in run("sandbox", "--help").stdout
     assert "--base-url" in run("manifest", "--help").stdout
     assert "rotate" in run("keys", "--help").stdout
+
+
+def serve_env(tmp_path, **overrides):
+    env = {
+        "META_APP_ID": "1", "META_APP_SECRET": SECRET, "META_CONFIG_ID": "c", "META_WEBHOOK_VERIFY_TOKEN": "v",
+        "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PUBLIC_BASE_URL": "https://x.example",
+        "WASLACK_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "INFO",
+    }
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def test_serve_in_a_fresh_directory_says_in_one_line_to_run_db_upgrade(tmp_path):
+    served = run("serve", env=serve_env(tmp_path), cwd=tmp_path)  # default DATABASE_URL: ./var/waslack.db
+    assert served.returncode == 3
+    assert served.stderr.splitlines() == [
+        "waslack: DATABASE_URL: there is no database at ./var/waslack.db yet; run `waslack db upgrade` to create it"
+    ]
+    assert not (tmp_path / "var").exists()  # serve creates nothing
+    upgraded = run("db", "upgrade", env=serve_env(tmp_path), cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (tmp_path / "var" / "waslack.db").is_file()
+
+
+def test_serve_on_an_outdated_schema_prints_one_line_and_no_alembic_chatter(tmp_path):
+    from storage.migrate import head_revision, upgrade
+
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    upgrade(url, "0001")
+    result = run("serve", env=serve_env(tmp_path, DATABASE_URL=url), cwd=tmp_path)
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        f"waslack: DATABASE_URL: found schema revision 0001, this version of waslack needs {head_revision()}; "
+        "run `waslack db upgrade`"
+    ]
+
+
+def test_database_that_cannot_be_opened_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("")
+    env = serve_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/afile/waslack.db")
+    upgraded = run("db", "upgrade", env=env, cwd=tmp_path)
+    assert upgraded.returncode == 4 and len(upgraded.stderr.splitlines()) == 1, upgraded.stderr
+    assert upgraded.stderr.startswith("waslack: DATABASE_URL: cannot create the folder ")
+    unreachable = run("serve", env=serve_env(tmp_path, DATABASE_URL="postgresql+psycopg://u:pw-4711@127.0.0.1:9/x"),
+                      cwd=tmp_path)
+    assert unreachable.returncode == 4 and len(unreachable.stderr.splitlines()) == 1, unreachable.stderr
+    assert unreachable.stderr.startswith("waslack: DATABASE_URL: cannot open the database (")
+    assert "pw-4711" not in unreachable.stderr
+
+
+def test_serve_refuses_to_trust_forwarded_headers_from_anyone(tmp_path):
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    for value in ("*", "10.0.0.5, *"):
+        result = run("serve", "--forwarded-allow-ips", value, env=serve_env(tmp_path, DATABASE_URL=url), cwd=tmp_path)
+        assert result.returncode == 2
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("waslack: --forwarded-allow-ips: '*' ")
+        assert "proxy" in lines[0]
+    # reported together with the settings' problems
+    both = run("serve", "--forwarded-allow-ips", "*", env={"META_APP_ID": "1"}, cwd=tmp_path)
+    assert both.returncode == 2
+    assert "--forwarded-allow-ips" in both.stderr and "META_APP_SECRET: " in both.stderr
+
+
+def test_serve_refuses_a_plain_http_base_url_outside_sandbox_mode(tmp_path):
+    result = run("serve", env=serve_env(tmp_path, PUBLIC_BASE_URL="http://x.example"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "waslack: PUBLIC_BASE_URL: must be an https:// URL (Slack and Meta call only https); "
+        "plain http is allowed with WASLACK_MODE=sandbox only"
+    ]
+
+
+def test_manifest_refuses_plain_http_like_serve():
+    result = run("manifest", "--base-url", "http://waslack.example")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("waslack: --base-url must be an https:// URL")
+    assert run("manifest", "--base-url", "https://waslack.example").returncode == 0
+
+
+def test_every_command_has_a_description():
+    import argparse
+
+    from relay.cli import build_parser
+
+    def commands(parser, path=()):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield (*path, name), sub
+                    yield from commands(sub, (*path, name))
+
+    found = dict(commands(build_parser()))
+    assert {" ".join(p) for p in found} >= {"serve", "db", "db upgrade", "keys", "keys generate", "keys rotate",
+                                             "sandbox", "manifest"}
+    assert [" ".join(p) for p, sub in found.items() if not sub.description] == []
+    assert "pending Alembic migration" in run("db", "upgrade", "--help").stdout

@@ -113,3 +113,24 @@ def test_env_example_and_readme_document_every_variable():
     assert documented == set(Settings.field_names())
     for name in Settings.field_names():
         assert f"`{name}`" in readme, f"README's configuration table lacks {name}"
+
+
+def test_every_problem_is_reported_at_once_field_and_cross_field_alike():
+    problems = problems_of(valid_env(META_APP_ID=None, META_API_VERSION="24", SLACK_CLIENT_ID="1.2",
+                                     PUBLIC_BASE_URL="http://relay.example.com", META_WABA_ID="9"))
+    starts = [line.split(":", 1)[0] for line in problems]
+    assert starts.count("META_APP_ID") == 1 and starts.count("META_API_VERSION") == 1
+    assert any(line.startswith("SLACK_BOT_TOKEN: ") and "not both" in line for line in problems)
+    assert any(line.startswith("PUBLIC_BASE_URL: ") and "https" in line for line in problems)
+    assert sum(line.startswith("META_WABA_ID: ") for line in problems) == 2
+    assert len(problems) == len(set(problems))
+
+
+def test_plain_http_base_url_only_in_sandbox_mode():
+    problems = problems_of(valid_env(PUBLIC_BASE_URL="http://relay.example.com"))
+    assert problems == ["PUBLIC_BASE_URL: must be an https:// URL (Slack and Meta call only https); "
+                        "plain http is allowed with WASLACK_MODE=sandbox only"]
+    sandbox = load_settings(valid_env(PUBLIC_BASE_URL="http://127.0.0.1:8000", WASLACK_MODE="sandbox"), env_file=None)
+    assert sandbox.PUBLIC_BASE_URL == "http://127.0.0.1:8000"
+    with pytest.raises(ValueError, match="PUBLIC_BASE_URL"):
+        Settings.model_validate(valid_env(PUBLIC_BASE_URL="http://relay.example.com"))

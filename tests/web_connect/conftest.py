@@ -22,7 +22,7 @@ from tests.web_connect.fake_graph import APP_ID, FakeGraph
 from web.connect import connect_routes
 from whatsapp.graph import GraphClient
 
-PUBLIC_BASE_URL = "http://relay.test"
+PUBLIC_BASE_URL = "https://relay.test"
 TEAM = "T0TEAM"
 USER = "U0ADMIN"
 

@@ -1,0 +1,24 @@
+"""pyproject.toml declares the licence the way current setuptools wants it (no deprecation at install)."""
+
+import importlib.metadata
+import tomllib
+from pathlib import Path
+
+from packaging.licenses import canonicalize_license_expression
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_licence_is_an_spdx_expression_and_the_build_backend_understands_it():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    license_ = project["project"]["license"]
+    assert isinstance(license_, str)  # a TOML table is deprecated (setuptools >= 77 warns)
+    assert canonicalize_license_expression(license_) == license_ == "LicenseRef-Proprietary"
+    setuptools = next(Requirement(r) for r in project["build-system"]["requires"] if r.startswith("setuptools"))
+    assert not setuptools.specifier.contains("76.9") and setuptools.specifier.contains("77.0")
+
+
+def test_the_installed_metadata_carries_the_licence_expression():
+    metadata = importlib.metadata.metadata("waslack")
+    assert metadata["License-Expression"] == "LicenseRef-Proprietary"
