@@ -26,10 +26,11 @@ import uvicorn
 from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 
+from relay.manifest import load_manifest
 from relay.runtime import Relay, build_relay
 from relay.settings import Settings, load_settings
 from sandbox.meta import MetaSimConfig, create_meta_simulator
-from sandbox.slack import SlackSimConfig, create_slack_simulator
+from sandbox.slack import Realism, SlackSimConfig, create_slack_simulator
 from storage.migrate import upgrade
 from storage.repositories import InstallationRepository, TenantRepository
 
@@ -201,16 +202,25 @@ async def _serve(name: str, app: Starlette, port: int) -> Server:
     return Server(name, f"http://127.0.0.1:{port}", server, task)
 
 
+def sandbox_slack_realism() -> Realism:
+    """The Slack simulator as the sandbox runs it: Slack's rate limits, retries and delays, and the event
+    subscriptions of our manifest (so Slack sends the relay exactly what it would in production)."""
+    events = load_manifest()["settings"]["event_subscriptions"]["bot_events"]
+    return Realism(bot_events=tuple(events))
+
+
 async def start_stack(*, port: int | None = None, database_url: str | None = None, run_jobs: bool = False,
-                      install_workspace: bool = True) -> Stack:
+                      install_workspace: bool = True, slack_realism: Realism | None = None) -> Stack:
     """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None).
 
+    ``slack_realism`` defaults to ``sandbox_slack_realism()``; benchmarks pass ``Realism.off(...)``.
     Free ports are picked before they are bound, so another process may take one first: then try again."""
     attempts = 1 if port else 3
     for attempt in range(1, attempts + 1):
         try:
             return await _start_once(port=port, database_url=database_url, run_jobs=run_jobs,
-                                     install_workspace=install_workspace)
+                                     install_workspace=install_workspace,
+                                     slack_realism=slack_realism or sandbox_slack_realism())
         except (OSError, SystemExit) as exc:  # uvicorn exits when it cannot bind
             if attempt == attempts:
                 raise OSError(f"the sandbox could not bind its ports: {exc}") from exc
@@ -219,7 +229,7 @@ async def start_stack(*, port: int | None = None, database_url: str | None = Non
 
 
 async def _start_once(*, port: int | None, database_url: str | None, run_jobs: bool,
-                      install_workspace: bool) -> Stack:
+                      install_workspace: bool, slack_realism: Realism) -> Stack:
     relay_port, meta_port, slack_port = (port, port + 1, port + 2) if port else (free_port(), free_port(),
                                                                                  free_port())
     relay_url, meta_url, slack_url = (f"http://127.0.0.1:{p}" for p in (relay_port, meta_port, slack_port))
@@ -238,7 +248,7 @@ async def _start_once(*, port: int | None, database_url: str | None, run_jobs: b
     }
     slack_app = create_slack_simulator(SlackSimConfig(
         signing_secret=made["signing_secret"], relay_events_url=f"{relay_url}/slack/events", public_url=slack_url,
-        client_id="1000000000.2000000000", client_secret=made["client_secret"],
+        client_id="1000000000.2000000000", client_secret=made["client_secret"], realism=slack_realism,
     ))
     workspace = slack_app.state.sim.add_workspace(team_id=SANDBOX_TEAM_ID, name="Sandbox Recruiting")
     meta_app = create_meta_simulator(MetaSimConfig(
