@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from .blocks import block_errors
 from .control import _json, _problem, _world
+from .followon import message_posted
 from .payloads import RESPONSE_URL_LIFETIME_SECONDS, RESPONSE_URL_USES, PayloadError, workspace_of
 from .people import archive_channel, close_modal_as_person, remove_from_channel
 from .state import Channel, Message, StoredFile, Workspace
@@ -151,7 +152,9 @@ async def response_url(request: Request) -> Response:
             **({"blocks": body["blocks"]} if "blocks" in body else {}),
             **({"thread_ts": body["thread_ts"]} if body.get("thread_ts") else {}),
         }
-        channel.messages[posted["ts"]] = Message(channel.id, posted)
+        message = Message(channel.id, posted)
+        channel.messages[posted["ts"]] = message
+        message_posted(world, ws, channel, message)
     return JSONResponse({"ok": True})
 
 

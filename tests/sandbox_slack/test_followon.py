@@ -91,3 +91,11 @@ async def test_an_upload_sends_file_share_and_file_shared_after_the_answer(api, 
     order = [json.loads(r["body"])["event"].get("subtype") or json.loads(r["body"])["event"]["type"]
              for r in relay.received]
     assert order == ["message", "file_share", "file_shared"]
+
+
+async def test_an_in_channel_response_url_post_is_a_message_event_too(deliver, client, ws, world, relay):
+    report = await deliver(kind="command", command="/template", channel_id=ws.public_channel_id)
+    await client.post(report["response_url"], json={"text": "sent", "response_type": "in_channel"})
+    await client.post(report["response_url"], json={"text": "only you"})
+    await world.outbox.settle()
+    assert [(e["event"]["text"], e["event"]["bot_id"]) for e in relay.events("message")] == [("sent", ws.bot_id)]
