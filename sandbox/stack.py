@@ -25,11 +25,12 @@ import uvicorn
 from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 
+from relay.manifest import load_manifest
 from relay.runtime import Relay, build_relay
 from relay.settings import Settings, load_settings
 from sandbox.meta import MetaSimConfig, create_meta_simulator
 from sandbox.ports import PortTaken, bind_ports, free_port
-from sandbox.slack import SlackSimConfig, create_slack_simulator
+from sandbox.slack import Realism, SlackSimConfig, create_slack_simulator
 from storage.migrate import upgrade
 from storage.repositories import InstallationRepository, TenantRepository
 
@@ -201,15 +202,24 @@ async def _serve(name: str, app: Starlette, sock: socket.socket) -> Server:
     return Server(name, f"http://127.0.0.1:{port}", server, task, sock)
 
 
+def sandbox_slack_realism() -> Realism:
+    """The Slack simulator as the sandbox runs it: Slack's rate limits, retries and delays, and the event
+    subscriptions of our manifest (so Slack sends the relay exactly what it would in production)."""
+    events = load_manifest()["settings"]["event_subscriptions"]["bot_events"]
+    return Realism(bot_events=tuple(events))
+
+
 async def start_stack(*, port: int | None = None, database_url: str | None = None, run_jobs: bool = False,
-                      install_workspace: bool = True) -> Stack:
+                      install_workspace: bool = True, slack_realism: Realism | None = None) -> Stack:
     """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None).
 
-    The three sockets are bound before anything else starts: a taken port raises ``PortTaken`` at once."""
+    The three sockets are bound before anything else starts: a taken port raises ``PortTaken`` at once.
+    ``slack_realism`` defaults to ``sandbox_slack_realism()``; benchmarks pass ``Realism.off(...)``."""
     sockets = bind_ports(port)
     try:
         return await _start_on(sockets, database_url=database_url, run_jobs=run_jobs,
-                               install_workspace=install_workspace)
+                               install_workspace=install_workspace,
+                               slack_realism=slack_realism or sandbox_slack_realism())
     except BaseException:
         for sock in sockets:
             sock.close()
@@ -217,7 +227,7 @@ async def start_stack(*, port: int | None = None, database_url: str | None = Non
 
 
 async def _start_on(sockets: list[socket.socket], *, database_url: str | None, run_jobs: bool,
-                    install_workspace: bool) -> Stack:
+                    install_workspace: bool, slack_realism: Realism) -> Stack:
     relay_sock, meta_sock, slack_sock = sockets
     relay_url, meta_url, slack_url = (f"http://127.0.0.1:{s.getsockname()[1]}" for s in sockets)
     workdir = None
@@ -235,7 +245,7 @@ async def _start_on(sockets: list[socket.socket], *, database_url: str | None, r
     }
     slack_app = create_slack_simulator(SlackSimConfig(
         signing_secret=made["signing_secret"], relay_events_url=f"{relay_url}/slack/events", public_url=slack_url,
-        client_id="1000000000.2000000000", client_secret=made["client_secret"],
+        client_id="1000000000.2000000000", client_secret=made["client_secret"], realism=slack_realism,
     ))
     workspace = slack_app.state.sim.add_workspace(team_id=SANDBOX_TEAM_ID, name="Sandbox Recruiting")
     meta_app = create_meta_simulator(MetaSimConfig(

@@ -31,6 +31,9 @@ log = logging.getLogger("waslack.inbound")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
+# Processing a webhook is a few inserts; a short lease lets a crashed process's webhooks be taken up soon.
+# Processing is idempotent, so a lease that runs out under a slow worker costs work, never a duplicate.
+INBOX_LEASE = timedelta(seconds=10)
 IDLE_POLL_SECONDS = 0.5  # how often an idle worker looks for work another process stored
 
 
@@ -92,10 +95,24 @@ class InboxWorker(_Loop):
     def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50):
         super().__init__("inbox-worker")
         self.database, self.on_queued, self.batch = database, on_queued, batch
+        self._settled = False
+
+    async def _wait_out_old_leases(self) -> None:
+        """At start-up, let leases taken before (by a process that may have died mid-batch) run out first, so
+        its webhooks are processed in their order with the ones stored after them, not after them."""
+        async with self.database.session() as session:
+            until = await InboxRepository(session).latest_lease()
+        if until is not None:
+            wait = (until - utcnow()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(min(wait, INBOX_LEASE.total_seconds()))
+        self._settled = True
 
     async def step(self) -> bool:
+        if not self._settled:
+            await self._wait_out_old_leases()
         async with self.database.session() as session:
-            rows = await InboxRepository(session).claim_due(self.batch, LEASE)
+            rows = await InboxRepository(session).claim_due(self.batch, INBOX_LEASE)
             await session.commit()
         for row in rows:
             await self.process_one(row.id, row.body, row.attempts)  # type: ignore[arg-type]

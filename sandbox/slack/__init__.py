@@ -1,8 +1,8 @@
 """A strict Slack simulator (Web API, event deliveries, OAuth, files) for tests, the demo and benchmarks."""
 
 from .app import create_slack_simulator
-from .config import SlackSimConfig
+from .config import Realism, SlackSimConfig
 from .state import Workspace
 from .world import SlackWorld
 
-__all__ = ["SlackSimConfig", "SlackWorld", "Workspace", "create_slack_simulator"]
+__all__ = ["Realism", "SlackSimConfig", "SlackWorld", "Workspace", "create_slack_simulator"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import control, files_http, oauth_pages
+from . import control, control_people, files_http, index, oauth_pages
 from .config import SlackSimConfig
 from .web import api_method
 from .world import SlackWorld
@@ -22,13 +23,22 @@ def create_slack_simulator(
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """A fresh simulated Slack; ``app.state.sim`` is its world (call ``add_workspace()`` to populate it)."""
+    world = SlackWorld(config, clock, relay_transport)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await world.outbox.aclose()  # pending deliveries and retries end with the server
+
     routes = [
+        *index.ROUTES,
         Route("/api/{method}", api_method, methods=["GET", "POST"]),
         *oauth_pages.ROUTES,
         *files_http.ROUTES,
         *control.ROUTES,
+        *control_people.ROUTES,
     ]
-    app = Starlette(routes=routes)
-    app.state.sim = SlackWorld(config, clock)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.sim = world
     app.state.relay_transport = relay_transport
     return app

@@ -21,6 +21,7 @@ class CallContext:
     basic_auth: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)  # things Slack accepts silently but a test may want to see
     warnings: list[str] = field(default_factory=list)
+    warning_messages: list[str] = field(default_factory=list)  # response_metadata.messages ("[WARN] ...")
 
     @property
     def ws(self) -> Workspace:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import mimetypes
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from .blocks import block_errors
 from .delivery import deliver
 from .faults import Fault
-from .payloads import RESPONSE_URL_LIFETIME_SECONDS, RESPONSE_URL_USES, PayloadError
-from .state import Message, StoredFile, Workspace
+from .payloads import PayloadError
+from .state import Workspace
 from .world import SlackWorld
 
 
@@ -72,7 +68,7 @@ async def calls(request: Request) -> JSONResponse:
 
 async def event(request: Request) -> JSONResponse:
     try:
-        result = await deliver(_world(request), await _json(request), request.app.state.relay_transport)
+        result = await deliver(_world(request), await _json(request))
     except PayloadError as exc:
         return _problem(exc)
     return JSONResponse(result)
@@ -90,14 +86,47 @@ async def faults(request: Request) -> JSONResponse:
     return JSONResponse({"pending": [f.to_json() for f in world.faults.pending]})
 
 
-async def rate_limits(request: Request) -> JSONResponse:
-    limiter = _world(request).rate_limits
+# The older rate_limits body names -> settings (POST /_sim/slack/settings takes every knob)
+RATE_LIMIT_NAMES = {
+    "enabled": "rate_limits",
+    "per_channel_per_second": "posts_per_second",
+    "burst": "post_burst",
+    "tiers": "tiers",
+    "per_workspace_per_minute": "posts_per_minute",
+    "time_scale": "time_scale",
+    "marketplace_app": "marketplace_app",
+}
+
+
+async def settings(request: Request) -> JSONResponse:
+    """How Slack-like the simulator is (Realism); POST changes the fields given."""
+    world = _world(request)
     if request.method == "POST":
         try:
-            return JSONResponse(limiter.configure(await _json(request)))
+            world.change_realism(await _json(request))
         except (ValueError, TypeError) as exc:
             return _problem(exc)
-    return JSONResponse(limiter.describe())
+    return JSONResponse(world.realism.to_json())
+
+
+def _rate_limit_view(world: SlackWorld) -> dict[str, Any]:
+    current = world.realism.to_json()
+    return {old: current[new] for old, new in RATE_LIMIT_NAMES.items()}
+
+
+async def rate_limits(request: Request) -> JSONResponse:
+    """The rate-limit part of the settings, under the names this endpoint always had."""
+    world = _world(request)
+    if request.method == "POST":
+        try:
+            body = await _json(request)
+            unknown = set(body) - set(RATE_LIMIT_NAMES)
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}")
+            world.change_realism({RATE_LIMIT_NAMES[k]: v for k, v in body.items()})
+        except (ValueError, TypeError) as exc:
+            return _problem(exc)
+    return JSONResponse(_rate_limit_view(world))
 
 
 async def workspaces(request: Request) -> JSONResponse:
@@ -134,7 +163,7 @@ async def uninstall(request: Request) -> JSONResponse:
         ]
         for item in events:
             delivery = {"kind": "event", "team_id": ws.team_id, "event": item}
-            results.append(await deliver(world, delivery, request.app.state.relay_transport))
+            results.append(await deliver(world, delivery))
     return JSONResponse({"ok": True, "team_id": ws.team_id, "deliveries": results})
 
 
@@ -157,90 +186,11 @@ async def home(request: Request) -> JSONResponse:
     return JSONResponse({"view": view})
 
 
-async def human_file(request: Request) -> JSONResponse:
-    """A file a person uploaded into a channel (for file_share message events); returns the file object."""
-    world = _world(request)
-    try:
-        body = await _json(request)
-        ws = world.workspace(str(body.get("team_id") or next(iter(world.workspaces))))
-        channel = ws.channels[str(body.get("channel") or ws.public_channel_id)]
-        content = (
-            base64.b64decode(body["content_base64"])
-            if "content_base64" in body
-            else str(body.get("content", "")).encode()
-        )
-    except (KeyError, StopIteration, binascii.Error, PayloadError) as exc:
-        return _problem(exc)
-    name = str(body.get("name") or "photo.jpg")
-    stored = StoredFile(
-        world.new_id("F"),
-        ws.team_id,
-        str(body.get("user_id") or ws.member_user_id),
-        name,
-        int(world.clock()),
-        declared_length=len(content),
-        title=str(body.get("title") or name),
-        mimetype=str(body.get("mimetype") or mimetypes.guess_type(name)[0] or "application/octet-stream"),
-        content=content,
-        completed=True,
-    )
-    stored.shares[channel.id] = [{"ts": world.ts.next(), "channel_name": channel.name, "team_id": ws.team_id}]
-    ws.files[stored.id] = stored
-    return JSONResponse({"file": stored.to_api(world.config.public_url, ws.channels)}, status_code=201)
-
-
-async def response_url(request: Request) -> Response:
-    """The response_url of a command or action: records the message (in_channel ones are posted)."""
-    world = _world(request)
-    grant = world.response_urls.get(request.path_params["code"])
-    if (
-        grant is None
-        or world.clock() - grant["issued_at"] > RESPONSE_URL_LIFETIME_SECONDS
-        or grant["uses"] >= RESPONSE_URL_USES
-    ):
-        return JSONResponse({"ok": False, "error": "expired_url"}, status_code=404)
-    try:
-        body = await _json(request)
-    except PayloadError:
-        return JSONResponse({"ok": False, "error": "invalid_payload"}, status_code=400)
-    if "blocks" in body:
-        errors = block_errors(body["blocks"], max_blocks=50)
-        if errors:
-            return JSONResponse(
-                {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": errors}},
-                status_code=400,
-            )
-    if not body.get("text") and not body.get("blocks") and not body.get("delete_original"):
-        return JSONResponse({"ok": False, "error": "no_text"}, status_code=400)
-    grant["uses"] += 1
-    world.responses.append(
-        {**body, "channel": grant["channel"], "user": grant["user"], "team_id": grant["team_id"]}
-    )
-    if body.get("response_type") == "in_channel" and grant["channel"]:
-        ws = world.workspace(grant["team_id"])
-        channel = ws.channels[grant["channel"]]
-        posted = {
-            "type": "message",
-            "ts": world.ts.next(),
-            "user": ws.bot_user_id,
-            "bot_id": ws.bot_id,
-            "app_id": ws.app_id,
-            "text": body.get("text", ""),
-            "team": ws.team_id,
-            **({"blocks": body["blocks"]} if "blocks" in body else {}),
-            **({"thread_ts": body["thread_ts"]} if body.get("thread_ts") else {}),
-        }
-        channel.messages[posted["ts"]] = Message(channel.id, posted)
-    return JSONResponse({"ok": True})
-
-
-async def responses(request: Request) -> JSONResponse:
-    return JSONResponse(_world(request).responses)
-
-
 async def deliveries(request: Request) -> JSONResponse:
-    """Every request /_sim/slack/event sent (headers, body) with the relay's answer."""
-    return JSONResponse(_world(request).deliveries)
+    """Every attempt Slack made (headers, body, the app's answer), oldest first; ``?event_id=`` narrows it."""
+    world = _world(request)
+    event_id = request.query_params.get("event_id")
+    return JSONResponse([d for d in world.deliveries if event_id in (None, d.get("event_id"))])
 
 
 ROUTES = [
@@ -249,12 +199,10 @@ ROUTES = [
     Route("/_sim/slack/event", event, methods=["POST"]),
     Route("/_sim/slack/faults", faults, methods=["GET", "POST", "DELETE"]),
     Route("/_sim/slack/rate_limits", rate_limits, methods=["GET", "POST"]),
+    Route("/_sim/slack/settings", settings, methods=["GET", "POST"]),
     Route("/_sim/slack/workspaces", workspaces, methods=["GET", "POST"]),
     Route("/_sim/slack/uninstall", uninstall, methods=["POST"]),
     Route("/_sim/slack/messages", messages, methods=["GET"]),
     Route("/_sim/slack/home", home, methods=["GET"]),
-    Route("/_sim/slack/human_files", human_file, methods=["POST"]),
-    Route("/_sim/slack/response/{code}", response_url, methods=["POST"]),
-    Route("/_sim/slack/responses", responses, methods=["GET"]),
     Route("/_sim/slack/deliveries", deliveries, methods=["GET"]),
 ]

@@ -1,9 +1,7 @@
-"""Injected failures (faults) and Slack-like rate limits for the Web API."""
+"""Injected failures (faults) for the Web API: canned errors, HTTP statuses and stalls."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,91 +74,3 @@ class FaultBook:
                     self.pending.remove(fault)
                 return fault
         return None
-
-
-class TokenBucket:
-    """``capacity`` calls at once, refilled at ``rate`` per second."""
-
-    def __init__(self, capacity: float, rate: float, now: float):
-        self.capacity, self.rate, self.tokens, self.updated = capacity, rate, capacity, now
-
-    def take(self, now: float) -> float:
-        """0 when a call may pass, else the seconds until one may."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
-# Per-minute limits of Slack's tiers, per method per workspace (docs.slack.dev/apis/web-api/rate-limits)
-TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
-METHOD_TIERS = {
-    "chat.update": 3,
-    "chat.postEphemeral": 4,
-    "chat.getPermalink": 4,
-    "reactions.add": 3,
-    "reactions.remove": 3,
-    "conversations.create": 2,
-    "conversations.info": 3,
-    "conversations.join": 3,
-    "conversations.members": 4,
-    "conversations.invite": 3,
-    "views.publish": 4,
-    "views.open": 4,
-    "views.update": 4,
-    "views.push": 4,
-    "users.info": 4,
-    "files.getUploadURLExternal": 4,
-    "files.completeUploadExternal": 4,
-    "files.info": 4,
-}
-
-
-class RateLimiter:
-    """Off by default. When on: chat.postMessage ~1/s per channel (burst ``burst``); optionally tiers."""
-
-    def __init__(self, clock: Callable[[], float]):
-        self._clock = clock
-        self.enabled = False
-        self.per_channel_per_second = 1.0
-        self.burst = 3
-        self.tiers = False
-        self._buckets: dict[tuple[str, ...], TokenBucket] = {}
-
-    def configure(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.enabled = bool(body.get("enabled", True))
-        self.per_channel_per_second = float(body.get("per_channel_per_second", 1.0))
-        self.burst = int(body.get("burst", 3))
-        self.tiers = bool(body.get("tiers", False))
-        if self.per_channel_per_second <= 0 or self.burst < 1:
-            raise ValueError("per_channel_per_second must be > 0 and burst >= 1")
-        self._buckets.clear()
-        return self.describe()
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "enabled": self.enabled,
-            "per_channel_per_second": self.per_channel_per_second,
-            "burst": self.burst,
-            "tiers": self.tiers,
-        }
-
-    def check(self, team_id: str, method: str, channel: str | None) -> int:
-        """0 when the call may proceed, else the Retry-After seconds to answer a 429 with."""
-        if not self.enabled:
-            return 0
-        now = self._clock()
-        if method == "chat.postMessage" and channel:
-            key: tuple[str, ...] = (team_id, method, channel)
-            bucket = self._buckets.get(key) or TokenBucket(self.burst, self.per_channel_per_second, now)
-        elif self.tiers and method in METHOD_TIERS:
-            per_minute = TIER_PER_MINUTE[METHOD_TIERS[method]]
-            key = (team_id, method)
-            bucket = self._buckets.get(key) or TokenBucket(max(1, per_minute // 10), per_minute / 60, now)
-        else:
-            return 0
-        self._buckets[key] = bucket
-        wait = bucket.take(now)
-        return 0 if wait == 0 else max(1, math.ceil(wait))

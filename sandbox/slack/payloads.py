@@ -5,17 +5,17 @@ Each builder takes the control request's JSON and returns (raw body, content typ
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from typing import Any
 from urllib.parse import urlencode
 
+from .envelopes import VERIFICATION_TOKEN, event_envelope
 from .ids import random_code, slack_id
+from .modals import close_modal
 from .state import Channel, Message, Workspace
 from .world import SlackWorld
 
-VERIFICATION_TOKEN = "simverificationtoken0001"  # the deprecated per-app token Slack still sends
 RESPONSE_URL_LIFETIME_SECONDS = 30 * 60
 RESPONSE_URL_USES = 5
 TRIGGERING_INTERACTIONS = {"block_actions", "shortcut", "message_action", "view_submission"}
@@ -111,32 +111,8 @@ def build_event(world: SlackWorld, body: dict[str, Any]) -> tuple[bytes, str, di
         latest = world.latest_home_view(ws.team_id, user.id)
         if latest is not None:
             event.setdefault("view", latest)
-    context = json.dumps({"team_id": ws.team_id, "app_id": ws.app_id}).encode()
-    event_id = str(body.get("event_id") or slack_id("Ev"))
-    envelope = {
-        "token": VERIFICATION_TOKEN,
-        "team_id": ws.team_id,
-        "context_team_id": ws.team_id,
-        "context_enterprise_id": None,
-        "api_app_id": ws.app_id,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id,
-        "event_time": int(world.clock()),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": ws.team_id,
-                "user_id": ws.bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-        "event_context": "4-" + base64.urlsafe_b64encode(context).decode().rstrip("="),
-        "authed_users": [ws.bot_user_id],  # deprecated, still required by Slack's envelope schema
-    }
-    return json.dumps(envelope).encode(), "application/json", {"event_id": event_id}
+    envelope = event_envelope(world, ws, event, body.get("event_id"))
+    return json.dumps(envelope).encode(), "application/json", {"event_id": envelope["event_id"]}
 
 
 def build_url_verification(world: SlackWorld, body: dict[str, Any]) -> tuple[bytes, str, dict[str, Any]]:
@@ -197,6 +173,20 @@ def _current_view(world: SlackWorld, ws: Workspace, user_id: str, given: dict[st
     return {**stored.to_api(), **{k: v for k, v in given.items() if k != "state"}}
 
 
+def _close_for_view_closed(ws: Workspace, user_id: str, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    """A view_closed request means the person closed the view: close it, if Slack would tell the app."""
+    view = ws.views.get(str(payload["view"].get("id") or ""))
+    if not body.get("force") and (view is None or not view.spec.get("notify_on_close")):
+        raise PayloadError(
+            "Slack sends view_closed only for views opened with notify_on_close: true "
+            '(POST /_sim/slack/views/close closes a modal as the person; "force": true sends it anyway)',
+            status=409,
+        )
+    payload.setdefault("is_cleared", False)
+    if view is not None and not body.get("closed"):
+        close_modal(ws, user_id, clear=bool(payload["is_cleared"]), view_id=view.id)
+
+
 def build_interactivity(world: SlackWorld, body: dict[str, Any]) -> tuple[bytes, str, dict[str, Any]]:
     ws = workspace_of(world, body)
     payload = copy.deepcopy(body.get("payload"))
@@ -220,8 +210,10 @@ def build_interactivity(world: SlackWorld, body: dict[str, Any]) -> tuple[bytes,
     if isinstance(payload.get("view"), dict) or kind in ("view_submission", "view_closed"):
         payload["view"] = _current_view(world, ws, user["id"], payload.get("view") or {})
         facts["view_id"] = payload["view"].get("id")
-    if kind in ("view_submission", "view_closed"):
+    if kind == "view_submission":
         payload.setdefault("response_urls", [])
+    if kind == "view_closed":
+        _close_for_view_closed(ws, user["id"], payload, body)
     channel = payload.get("channel")
     channel_id = channel.get("id") if isinstance(channel, dict) else None
     given_message = payload.get("message")

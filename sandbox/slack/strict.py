@@ -19,6 +19,8 @@ SUPPLEMENTARY_REQUIRED: dict[str, tuple[str, ...]] = {
     "conversations.join": ("channel",),
     "conversations.members": ("channel",),
     "conversations.invite": ("channel", "users"),
+    "conversations.history": ("channel",),
+    "conversations.replies": ("channel", "ts"),
     "users.info": ("user",),
     "files.info": ("file",),
     "views.update": ("view",),

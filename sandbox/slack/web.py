@@ -113,6 +113,8 @@ async def api_method(request: Request) -> JSONResponse:
         if ctx.warnings:
             body["warning"] = ",".join(ctx.warnings)
             body.setdefault("response_metadata", {})["warnings"] = list(ctx.warnings)
+        if ctx.warning_messages:
+            body.setdefault("response_metadata", {})["messages"] = list(ctx.warning_messages)
     except SlackApiFailure as failure:
         status, body = failure.status, failure.body()
         headers.update(failure.headers)

@@ -7,9 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .config import SlackSimConfig
-from .faults import FaultBook, RateLimiter
+import httpx
+
+from .config import Realism, SlackSimConfig
+from .faults import FaultBook
 from .ids import TsClock, bot_token, random_code, slack_id, trigger_id
+from .outbox import Outbox
+from .rate_limits import RateLimiter
 from .state import DEFAULT_BOT_SCOPES, Channel, User, Workspace
 
 APP_ID = "A0SIMULATOR"  # one app, the same in every workspace (api_app_id)
@@ -49,9 +53,16 @@ class OAuthCode:
 class SlackWorld:
     """Everything the simulator knows; routes and method handlers read and change it."""
 
-    def __init__(self, config: SlackSimConfig, clock: Callable[[], float]):
+    def __init__(
+        self,
+        config: SlackSimConfig,
+        clock: Callable[[], float],
+        relay_transport: httpx.AsyncBaseTransport | None = None,
+    ):
         self.config = config
         self.clock = clock
+        self.realism: Realism = config.realism
+        self.relay_transport = relay_transport
         self.ts = TsClock(clock)
         self.app_id = APP_ID
         self.workspaces: dict[str, Workspace] = {}
@@ -59,12 +70,21 @@ class SlackWorld:
         self.triggers: dict[str, Trigger] = {}
         self.oauth_codes: dict[str, OAuthCode] = {}
         self.faults = FaultBook()
-        self.rate_limits = RateLimiter(clock)
-        self.deliveries: list[dict[str, Any]] = []  # what /_sim/slack/event sent and what came back
+        self.rate_limits = RateLimiter(clock, lambda: self.realism)
+        self.outbox = Outbox()  # deliveries, retries and late file shares, in time
+        self.deliveries: list[dict[str, Any]] = []  # every request sent to the app and what came back
+        self.sent_events: dict[str, Any] = {}  # event_id -> the Outgoing request, for byte-identical retries
+        self.shown_errors: list[dict[str, Any]] = []  # what Slack showed a person when the app failed them
         self.responses: list[dict[str, Any]] = []  # messages apps POSTed to response_urls
         self.response_urls: dict[str, dict[str, Any]] = {}
         self._revoked: dict[str, str] = {}  # old token -> team id
         self._used_ids: set[str] = set()
+
+    def change_realism(self, body: dict[str, Any]) -> Realism:
+        """Replace some settings (``POST /_sim/slack/settings``); counted rate-limit calls start afresh."""
+        self.realism = self.realism.changed(body)
+        self.rate_limits.reset()
+        return self.realism
 
     # ---- workspaces --------------------------------------------------------------------------
 

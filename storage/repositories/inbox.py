@@ -70,6 +70,12 @@ class InboxRepository:
             values["next_attempt_at"] = retry_at
         await self.session.execute(update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(**values))
 
+    async def latest_lease(self) -> datetime | None:
+        """When the last lease on a pending webhook runs out (None when none is leased)."""
+        query = select(func.max(WebhookInbox.locked_until)).where(
+            col(WebhookInbox.state) == InboxState.PENDING.value, col(WebhookInbox.locked_until).is_not(None))
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def recent(self, limit: int = 50) -> list[WebhookInbox]:
         query = select(WebhookInbox).order_by(col(WebhookInbox.id).desc()).limit(limit)
         return list((await self.session.execute(query)).scalars().all())

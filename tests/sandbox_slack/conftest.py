@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -22,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import sandbox.slack
-from sandbox.slack import SlackSimConfig, create_slack_simulator
+from sandbox.slack import Realism, SlackSimConfig, create_slack_simulator
 
 SECRET = "test-signing-secret"
 RELAY_URL = "http://relay.test/slack/events"
@@ -52,15 +53,28 @@ class FakeRelay:
         self.verifier = SignatureVerifier(secret)
         self.received: list[dict[str, Any]] = []
         self.reply: tuple[int, str, dict[str, str]] = (200, "", {})
+        self.delay = 0.0  # seconds before answering (a slow app)
 
     async def endpoint(self, request: Request) -> Response:
         raw = await request.body()
         valid = self.verifier.is_valid_request(raw, dict(request.headers))
-        self.received.append({"body": raw.decode(), "headers": dict(request.headers), "valid": valid})
+        self.received.append(
+            {"body": raw.decode(), "headers": dict(request.headers), "valid": valid, "at": time.monotonic()}
+        )
         if not valid:
             return JSONResponse({"error": "invalid request"}, status_code=401)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         status, text, headers = self.reply
         return Response(text, status_code=status, headers=headers, media_type="application/json")
+
+    def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        """The event callbacks received, oldest first (optionally one event type)."""
+        envelopes = [json.loads(r["body"]) for r in self.received if r["body"].startswith("{")]
+        return [
+            e for e in envelopes
+            if e.get("type") == "event_callback" and event_type in (None, e["event"]["type"])
+        ]
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/slack/events", self.endpoint, methods=["POST"])])
@@ -77,9 +91,19 @@ def relay() -> FakeRelay:
 
 
 @pytest.fixture
-def sim_app(clock, relay):
-    config = SlackSimConfig(signing_secret=SECRET, relay_events_url=RELAY_URL, public_url="http://testserver")
-    return create_slack_simulator(config, relay_transport=httpx.ASGITransport(app=relay.app()), clock=clock)
+def realism() -> Realism:
+    """Slack's behaviour over time, as the simulator has it by default; a test may override this fixture."""
+    return Realism()
+
+
+@pytest.fixture
+async def sim_app(clock, relay, realism):
+    config = SlackSimConfig(
+        signing_secret=SECRET, relay_events_url=RELAY_URL, public_url="http://testserver", realism=realism
+    )
+    app = create_slack_simulator(config, relay_transport=httpx.ASGITransport(app=relay.app()), clock=clock)
+    yield app
+    await app.state.sim.outbox.aclose()  # retries still scheduled (after 1 and 5 minutes) end with the test
 
 
 @pytest.fixture

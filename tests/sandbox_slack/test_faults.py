@@ -73,7 +73,46 @@ async def test_per_channel_rate_limit(api, client, ws, clock):
     assert (await api.raw("chat.postMessage", channel=ws.public_channel_id, text="x")).status_code == 200
 
 
-async def test_tier_limits_are_opt_in(api, client, ws):
-    await client.post("/_sim/slack/rate_limits", json={"enabled": True, "tiers": True})
-    statuses = [(await api.raw("conversations.create", name=f"room-{i}")).status_code for i in range(3)]
-    assert statuses == [200, 200, 429]  # Tier 2: 20 per minute, a burst of 2
+async def test_tier_limits_per_method_per_workspace(api, client, ws, world, clock):
+    statuses = [(await api.raw("conversations.create", name=f"room-{i}")).status_code for i in range(21)]
+    assert statuses == [200] * 20 + [429]  # Tier 2: 20 a minute, all at once if the app likes
+    assert (await api.raw("conversations.info", channel=ws.public_channel_id)).status_code == 200  # own budget
+    other = world.add_workspace("T0OTHER")
+    elsewhere = await api.raw("conversations.create", token=other.bot_token, name="room-x")
+    assert elsewhere.status_code == 200  # and per workspace
+    clock.advance(30)
+    limited = await api.raw("conversations.create", name="room-late")
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "30"
+    clock.advance(30)
+    assert (await api.raw("conversations.create", name="room-later")).status_code == 200
+    await client.post("/_sim/slack/rate_limits", json={"tiers": False})
+    free = [(await api.raw("conversations.create", name=f"free-{i}")).status_code for i in range(25)]
+    assert free == [200] * 25
+
+
+async def test_history_is_tier_1_for_apps_outside_the_marketplace(api, client, ws):
+    assert (await api.raw("conversations.history", channel=ws.public_channel_id)).status_code == 200
+    assert (await api.raw("conversations.history", channel=ws.public_channel_id)).status_code == 200
+    await client.post("/_sim/slack/settings", json={"marketplace_app": False})
+    assert (await api.raw("conversations.history", channel=ws.public_channel_id)).status_code == 200
+    assert (await api.raw("conversations.history", channel=ws.public_channel_id)).status_code == 429
+
+
+async def test_post_message_workspace_cap_and_compressed_time(api, client, ws, clock):
+    await client.post("/_sim/slack/settings", json={"posts_per_minute": 4, "time_scale": 0.1})
+    rooms = [(await api("conversations.create", name=f"room-{i}"))["channel"]["id"] for i in range(5)]
+    statuses = [
+        (await api.raw("chat.postMessage", channel=room, text="x")).status_code for room in rooms
+    ]
+    assert statuses == [200, 200, 200, 200, 429]  # one message in each of five channels: the workspace cap
+    clock.advance(6.0)  # a minute at time_scale 0.1
+    assert (await api.raw("chat.postMessage", channel=rooms[4], text="x")).status_code == 200
+
+
+async def test_rate_limit_settings_are_validated(client):
+    assert (await client.post("/_sim/slack/rate_limits", json={"burst": 0})).status_code == 400
+    assert (await client.post("/_sim/slack/rate_limits", json={"bogus": 1})).status_code == 400
+    assert (await client.post("/_sim/slack/settings", json={"time_scale": 0})).status_code == 400
+    assert (await client.post("/_sim/slack/settings", json={"rate_limits": "yes"})).status_code == 400
+    described = (await client.get("/_sim/slack/rate_limits")).json()
+    assert described["enabled"] is True and described["burst"] == 3

@@ -5,7 +5,16 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
+from sandbox.slack import Realism
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 120
+
+
+@pytest.fixture
+def realism() -> Realism:
+    return Realism(time_scale=0.01)  # an upload's share comes 10 ms later instead of a second
 
 
 async def upload(api, client, ws, content: bytes = PNG, *, name: str = "cv.png", **complete) -> dict:
@@ -17,7 +26,7 @@ async def upload(api, client, ws, content: bytes = PNG, *, name: str = "cv.png",
     return await api("files.completeUploadExternal", as_json=False, **args)
 
 
-async def test_upload_v2_shares_into_a_thread(api, client, ws, world):
+async def test_upload_v2_shares_into_a_thread_a_moment_later(api, client, ws, world):
     root = await api("chat.postMessage", channel=ws.public_channel_id, text="conversation")
     done = await upload(
         api,
@@ -29,10 +38,25 @@ async def test_upload_v2_shares_into_a_thread(api, client, ws, world):
     )
     file = done["files"][0]
     assert file["title"] == "Candidate CV" and file["mimetype"] == "image/png" and file["size"] == len(PNG)
-    assert file["shares"]["public"][ws.public_channel_id][0]["thread_ts"] == root["ts"]
+    # Like Slack: the answer knows no shares yet, and the share message is not there yet either
+    assert "shares" not in file and file["channels"] == []
+    assert (await api("files.info", file=file["id"]))["file"].get("shares") is None
+    assert [m["text"] for m in world.messages(ws.public_channel_id)] == ["conversation"]
+    await world.outbox.settle()
+    shared = (await api("files.info", file=file["id"]))["file"]
+    assert shared["shares"]["public"][ws.public_channel_id][0]["thread_ts"] == root["ts"]
+    assert shared["channels"] == [ws.public_channel_id]
     share = world.messages(ws.public_channel_id)[-1]
     assert share["thread_ts"] == root["ts"] and share["text"] == "from WhatsApp"
-    assert share["files"][0]["id"] == file["id"] and share["upload"] is True
+    assert share["subtype"] == "file_share" and share["upload"] is True
+    assert share["files"][0]["id"] == file["id"] and share["bot_id"] == ws.bot_id
+
+
+async def test_files_are_shared_at_once_with_realism_off(api, client, ws, world):
+    world.change_realism({"file_share_delay_seconds": 0})
+    done = await upload(api, client, ws, channel_id=ws.public_channel_id)
+    assert "shares" not in done["files"][0]  # the answer still predates the share, as in Slack
+    assert world.messages(ws.public_channel_id)[-1]["files"][0]["id"] == done["files"][0]["id"]
 
 
 async def test_authenticated_download_and_the_html_page_without_a_token(api, client, ws):
@@ -66,8 +90,9 @@ async def test_download_needs_files_read(client, world, ws, api):
     assert no_scope.headers["content-type"].startswith("text/html")
 
 
-async def test_files_info(api, client, ws):
+async def test_files_info(api, client, ws, world):
     done = await upload(api, client, ws, channel_id=ws.public_channel_id)
+    await world.outbox.settle()
     info = await api("files.info", file=done["files"][0]["id"])
     assert info["file"]["name"] == "cv.png" and info["file"]["channels"] == [ws.public_channel_id]
     assert (await api("files.info", file="F0NOPE1234"))["error"] == "file_not_found"

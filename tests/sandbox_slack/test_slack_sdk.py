@@ -71,6 +71,10 @@ async def test_files_upload_v2_with_slack_sdk_then_download(served_sim):
         )
         html = await http.get(file["url_private_download"])
     assert good.content == b"%PDF-1.7" and html.headers["content-type"].startswith("text/html")
+    for _ in range(100):  # the share message comes a moment after the upload completes
+        if world.messages(ws.public_channel_id)[-1].get("files"):
+            break
+        await asyncio.sleep(0.05)
     assert world.messages(ws.public_channel_id)[-1]["thread_ts"] == root["ts"]
 
 
@@ -222,3 +226,20 @@ async def test_bolt_oauth_install_flow_completes_against_the_simulator(served_si
         and installation.bot_id == ws.bot_id
     )
     assert [c["method"] for c in world.calls()] == ["oauth.v2.access", "auth.test"]
+
+
+async def test_slack_sdk_rides_out_the_per_channel_limit_with_its_retry_handler(served_sim):
+    base_url, world = served_sim
+    ws = world.add_workspace()
+    client = AsyncWebClient(
+        token=ws.bot_token,
+        base_url=f"{base_url}/api/",
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    for i in range(4):  # a burst of three, then about one a second
+        assert (await client.chat_postMessage(channel=ws.public_channel_id, text=f"m{i}"))["ok"] is True
+    statuses = [c["status"] for c in world.calls("chat.postMessage")]
+    assert statuses == [200, 200, 200, 429, 200]
+    limited = world.calls("chat.postMessage")[3]
+    assert limited["response"] == {"ok": False, "error": "ratelimited"}
+    assert [m["text"] for m in world.messages(ws.public_channel_id)] == ["m0", "m1", "m2", "m3"]

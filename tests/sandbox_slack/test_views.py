@@ -205,3 +205,81 @@ async def test_passing_a_payloads_view_object_back_is_rejected(api, ws, deliver)
     body = await api("views.update", view_id=opened["view"]["id"], view=opened["view"])
     assert body["error"] == "invalid_arguments"
     assert "[ERROR] unsupported property [json-pointer:/view/id]" in body["response_metadata"]["messages"]
+
+
+# ---- the person's side of a modal, over time ---------------------------------------------------
+
+
+async def open_modal(api, deliver, ws, **extra) -> str:
+    opened = await api("views.open", trigger_id=await command_trigger(deliver, ws), view=modal(**extra))
+    return opened["view"]["id"]
+
+
+async def test_views_update_on_a_modal_the_person_closed_is_not_found(api, ws, deliver, client):
+    view_id = await open_modal(api, deliver, ws)
+    closed = await client.post("/_sim/slack/views/close", json={"user_id": ws.admin_user_id})
+    assert closed.status_code == 200 and closed.json()["closed"] == view_id and closed.json()["stack"] == []
+    assert closed.json()["delivery"] is None  # no notify_on_close: Slack tells the app nothing
+    assert (await api("views.update", view_id=view_id, view=modal("Loaded")))["error"] == "not_found"
+    nothing_open = await client.post("/_sim/slack/views/close", json={"user_id": ws.admin_user_id})
+    assert nothing_open.status_code == 409
+
+
+async def test_views_update_on_a_modal_replaced_or_submitted_is_not_found(api, ws, deliver):
+    first = await open_modal(api, deliver, ws)
+    second = await open_modal(api, deliver, ws)  # a new views.open replaces the person's stack
+    assert (await api("views.update", view_id=first, view=modal()))["error"] == "not_found"
+    await deliver(kind="interactivity", payload={"type": "view_submission", "view": {"id": second}})
+    assert (await api("views.update", view_id=second, view=modal()))["error"] == "not_found"
+
+
+async def test_view_closed_only_with_notify_on_close(api, ws, deliver, client, relay):
+    quiet = await open_modal(api, deliver, ws)
+    refused = await client.post(
+        "/_sim/slack/event", json={"kind": "interactivity", "payload": {"type": "view_closed", "view": {"id": quiet}}}
+    )
+    assert refused.status_code == 409
+    told = await open_modal(api, deliver, ws, notify_on_close=True)
+    received = len(relay.received)
+    closed = (await client.post("/_sim/slack/views/close", json={"user_id": ws.admin_user_id, "clear": True})).json()
+    assert closed["delivery"]["status"] == 200 and len(relay.received) == received + 1
+    payload = json.loads(parse_qs(relay.received[-1]["body"])["payload"][0])
+    assert payload["type"] == "view_closed" and payload["view"]["id"] == told and payload["is_cleared"] is True
+    assert payload["view"]["notify_on_close"] is True and payload["user"]["id"] == ws.admin_user_id
+
+
+async def test_cancel_on_a_pushed_view_goes_back_one(api, ws, deliver, client):
+    root = await open_modal(api, deliver, ws)
+    report = await deliver(kind="interactivity", payload={"type": "block_actions", "view": {"id": root}, "actions": []})
+    pushed = await api("views.push", trigger_id=report["trigger_id"], view=modal("More"))
+    closed = (await client.post("/_sim/slack/views/close", json={"user_id": ws.admin_user_id})).json()
+    assert closed["closed"] == pushed["view"]["id"] and closed["stack"] == [root]
+    assert (await api("views.update", view_id=root, view=modal("Still here")))["ok"] is True
+
+
+@pytest.mark.parametrize("answer", ["late", "error"])
+async def test_a_submission_answered_late_or_with_an_error_is_not_applied(api, ws, deliver, relay, world, client,
+                                                                          answer):
+    view_id = await open_modal(api, deliver, ws)
+    if answer == "late":
+        world.change_realism({"ack_seconds": 0.05})
+        relay.delay = 0.15
+        relay.reply = (200, json.dumps({"response_action": "update", "view": modal("Sent!")}), {})
+    else:
+        relay.reply = (500, "", {})
+    report = await deliver(kind="interactivity", payload={"type": "view_submission", "view": {"id": view_id}})
+    assert report["view_result"]["applied"] is False
+    assert report["view_result"]["shown"] == "We had some trouble connecting. Try again?"
+    assert ws.modal_stacks[ws.admin_user_id] == [view_id]  # the modal stays open, unchanged
+    assert ws.views[view_id].spec["title"]["text"] == "Send template"
+    shown = (await client.get("/_sim/slack/shown_errors")).json()
+    assert shown[-1]["view_id"] == view_id and shown[-1]["user_id"] == ws.admin_user_id
+    assert len(relay.received) == 2  # interactivity is never retried (the command, then the submission)
+
+
+async def test_a_late_slash_command_shows_operation_timeout(deliver, relay, world, ws):
+    world.change_realism({"ack_seconds": 0.05})
+    relay.delay = 0.15
+    report = await deliver(kind="command", command="/template", channel_id=ws.public_channel_id)
+    assert report["shown_error"] == '/template failed with the error "operation_timeout"'
+    assert world.shown_errors[-1]["reason"] == "operation_timeout"

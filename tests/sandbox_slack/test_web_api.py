@@ -122,9 +122,10 @@ async def test_second_workspace_has_its_own_token_and_ids(client, api, ws):
     assert cross["error"] == "channel_not_found"
 
 
-async def test_apps_uninstall_needs_the_app_credentials_and_revokes_the_token(api, ws):
+async def test_apps_uninstall_needs_the_app_credentials_and_revokes_the_token(api, ws, clock):
     wrong = await api("apps.uninstall", as_json=False, client_id="1111.2222", client_secret="nope")
     assert wrong["error"] == "bad_client_secret"
+    clock.advance(60)  # Tier 1: one call a minute, failed calls count too
     done = await api(
         "apps.uninstall", as_json=False, client_id="1111.2222", client_secret="sim-client-secret"
     )
@@ -139,3 +140,17 @@ async def test_messages_over_http(api, client, ws):
     listed = (await client.get("/_sim/slack/messages", params={"channel": ws.public_channel_id})).json()
     assert [m["text"] for m in listed] == ["visible"]
     assert (await client.get("/_sim/slack/messages", params={"channel": "C0NOPE"})).status_code == 404
+
+
+async def test_the_root_answers_an_index_of_what_the_simulator_offers(client):
+    response = await client.get("/")
+    assert response.status_code == 200
+    index = response.json()
+    assert index["simulator"] == "Slack" and index["web_api"]["path"] == "/api/{method}"
+    assert {"chat.postMessage", "conversations.history", "conversations.replies"} <= set(index["web_api"]["methods"])
+    assert [entry["path"] for entry in index["oauth"]] == ["/oauth/v2/authorize"]
+    controls = {entry["path"] for entry in index["controls"]}
+    assert {"/_sim/slack/event", "/_sim/slack/settings", "/_sim/slack/channels/archive",
+            "/_sim/slack/views/close"} <= controls
+    assert any(entry["path"].startswith("/_sim/slack/upload/") for entry in index["files"])
+    assert index["settings"]["rate_limits"] is True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import Method
-from . import chat, conversations, files, identity, reactions, views
+from . import chat, conversations, files, history, identity, reactions, views
 
 METHODS: dict[str, Method] = {
     **identity.METHODS,
@@ -11,5 +11,6 @@ METHODS: dict[str, Method] = {
     **reactions.METHODS,
     **views.METHODS,
     **conversations.METHODS,
+    **history.METHODS,
     **files.METHODS,
 }

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import followon
 from ..context import CallContext, Method
+from ..message_limits import check_blocks_size, check_thread_ts, checked_text
 from ..state import Channel, Message
 from ..strict import bool_arg, json_arg, text_arg
 from ..world import SlackApiFailure
 
-MAX_TEXT = 40_000  # Slack truncates longer text (docs: chat.postMessage, "Truncating content")
-
 
 def _content(ctx: CallContext, *, required: bool = True) -> dict[str, Any]:
-    """text/blocks/attachments of a message, validated; no_text when none is given."""
-    text = text_arg(ctx.args, "text")
+    """text/blocks/attachments of a message, validated (msg_too_long, invalid_blocks, msg_blocks_too_long)."""
+    given = text_arg(ctx.args, "text")
     blocks = ctx.message_blocks()
     attachments = ctx.attachments()
-    if required and text is None and not blocks and not attachments:
+    if required and given is None and not blocks and not attachments:
         raise SlackApiFailure("no_text")
-    if text is not None and len(text) > MAX_TEXT:
-        ctx.notes.append(f"text truncated from {len(text)} to {MAX_TEXT} characters")
-        text = text[:MAX_TEXT]
+    realism = ctx.world.realism
+    text = checked_text(given, realism.max_text_chars, ctx.warnings, ctx.warning_messages)
+    if given is not None and text != given:
+        ctx.notes.append(f"text truncated from {len(given)} to {len(text or '')} characters")
+    if blocks:
+        check_blocks_size(blocks, realism.max_blocks_chars)
     content: dict[str, Any] = {"text": text or ""}
     if blocks is not None:
         content["blocks"] = blocks
@@ -107,7 +110,7 @@ async def post_message(ctx: CallContext) -> dict[str, Any]:
     metadata = _metadata(ctx)
     if metadata:
         body["metadata"] = metadata
-    thread_ts = text_arg(ctx.args, "thread_ts")
+    thread_ts = check_thread_ts(text_arg(ctx.args, "thread_ts"))
     if thread_ts:
         _attach_to_thread(ctx, channel, thread_ts, body)
         body.setdefault("thread_ts", thread_ts)
@@ -115,6 +118,7 @@ async def post_message(ctx: CallContext) -> dict[str, Any]:
             body["subtype"] = "thread_broadcast"
     message = Message(channel.id, body)
     channel.messages[message.ts] = message
+    followon.message_posted(ctx.world, ctx.ws, channel, message)
     return {"channel": channel.id, "ts": message.ts, "message": message.to_api()}
 
 
@@ -126,11 +130,13 @@ async def update(ctx: CallContext) -> dict[str, Any]:
     content = _content(ctx)
     if text_arg(ctx.args, "text") is None:
         del content["text"]  # blocks/attachments not given are kept as well (docs: chat.update)
+    before = message.to_api()
     message.body.update(content)
     message.body["edited"] = {"user": ctx.ws.bot_user_id, "ts": ctx.world.ts.next()}
     metadata = _metadata(ctx)
     if metadata:
         message.body["metadata"] = metadata
+    followon.message_changed(ctx.world, ctx.ws, channel, before, message)
     shown = {k: v for k, v in message.to_api().items() if k not in ("ts", "reactions", "edited")}
     return {"channel": channel.id, "ts": message.ts, "text": message.body["text"], "message": shown}
 
@@ -141,7 +147,7 @@ async def post_ephemeral(ctx: CallContext) -> dict[str, Any]:
     if user.id not in channel.members:
         raise SlackApiFailure("user_not_in_channel")
     body = bot_message_body(ctx, _content(ctx))
-    thread_ts = text_arg(ctx.args, "thread_ts")
+    thread_ts = check_thread_ts(text_arg(ctx.args, "thread_ts"))
     if thread_ts:
         body["thread_ts"] = thread_ts
     channel.ephemeral.append(Message(channel.id, body, ephemeral_for=user.id))

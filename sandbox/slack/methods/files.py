@@ -5,7 +5,9 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
+from .. import followon
 from ..context import CallContext, Method
+from ..message_limits import check_thread_ts
 from ..state import Channel, Message, StoredFile, Workspace
 from ..strict import csv_arg, int_arg, invalid_argument, json_arg, text_arg
 from ..world import SlackApiFailure
@@ -59,12 +61,11 @@ def _pending_file(ws: Workspace, item: Any) -> tuple[StoredFile, str | None]:
     return stored, item.get("title")
 
 
-def _share(ctx: CallContext, channel: Channel, files: list[StoredFile]) -> None:
-    """Post the file-share message and record the share on each file."""
+def _share(ctx: CallContext, channel: Channel, files: list[StoredFile], thread_ts: str | None) -> None:
+    """Post the file-share message, record the share on each file, tell a subscribed app."""
     comment = text_arg(ctx.args, "initial_comment") or ""
     body = bot_message_body(ctx, {"text": comment})
-    body.update({"upload": True, "display_as_bot": False})
-    thread_ts = text_arg(ctx.args, "thread_ts")
+    body.update({"subtype": "file_share", "upload": True, "display_as_bot": False})
     if thread_ts:
         body["thread_ts"] = thread_ts
         if thread_ts not in channel.messages:
@@ -84,10 +85,13 @@ def _share(ctx: CallContext, channel: Channel, files: list[StoredFile]) -> None:
         stored.shares.setdefault(channel.id, []).append(share)
     public_url = ctx.world.config.public_url
     body["files"] = [f.to_api(public_url, ctx.ws.channels) for f in files]
-    channel.messages[body["ts"]] = Message(channel.id, body)
+    message = Message(channel.id, body)
+    channel.messages[body["ts"]] = message
+    followon.files_shared(ctx.world, ctx.ws, channel, message, files)
 
 
 async def complete_upload(ctx: CallContext) -> dict[str, Any]:
+    """Finish uploads; like Slack, the answer has no shares yet: they (and the share message) come later."""
     ws = ctx.ws
     items = json_arg(ctx.args, "files")
     if not isinstance(items, list) or not items:
@@ -95,15 +99,26 @@ async def complete_upload(ctx: CallContext) -> dict[str, Any]:
     pending = [_pending_file(ws, item) for item in items]
     channel_refs = csv_arg(ctx.args, "channels") or csv_arg(ctx.args, "channel_id")
     channels = [ctx.member_channel(ref=ref) for ref in channel_refs]
-    if text_arg(ctx.args, "thread_ts") and len(channels) != 1:
+    thread_ts = check_thread_ts(text_arg(ctx.args, "thread_ts"))
+    if thread_ts and len(channels) != 1:
         raise invalid_argument("thread_ts", "needs exactly one channel")
     for stored, title in pending:
         stored.title = title or stored.title or stored.name
         stored.completed = True
     files = [stored for stored, _ in pending]
-    for channel in channels:
-        _share(ctx, channel, files)
-    return {"files": [f.to_api(ctx.world.config.public_url, ws.channels) for f in files]}
+    answer = {"files": [f.to_api(ctx.world.config.public_url, ws.channels) for f in files]}
+    delay = ctx.world.realism.seconds(ctx.world.realism.file_share_delay_seconds)
+    if delay <= 0:
+        for channel in channels:
+            _share(ctx, channel, files, thread_ts)
+    elif channels:
+
+        async def share_later() -> None:
+            for channel in channels:
+                _share(ctx, channel, files, thread_ts)
+
+        ctx.world.outbox.schedule(delay, share_later)
+    return answer
 
 
 async def info(ctx: CallContext) -> dict[str, Any]:

@@ -59,6 +59,11 @@ def _check_external_id(ws: Workspace, spec: dict[str, Any], keep: str | None = N
         raise SlackApiFailure("duplicate_external_id")
 
 
+def is_showing(ws: Workspace, view: View) -> bool:
+    """A Home tab always is; a modal only while it is on its person's stack."""
+    return view.type == "home" or view.id in ws.modal_stacks.get(view.user_id, [])
+
+
 def open_modal(world: SlackWorld, ws: Workspace, user_id: str, spec: dict[str, Any], *, push: bool) -> View:
     """Put a modal on a user's stack (a fresh stack unless ``push``)."""
     stack = ws.modal_stacks.get(user_id, []) if push else []
@@ -129,8 +134,8 @@ async def update(ctx: CallContext) -> dict[str, Any]:
         if view_id
         else next((v for v in ws.views.values() if v.spec.get("external_id") == external_id), None)
     )
-    if view is None:
-        raise SlackApiFailure("not_found")
+    if view is None or not is_showing(ws, view):
+        raise SlackApiFailure("not_found")  # also a modal the person closed (or one replaced by views.open)
     spec = validated_view(ctx.args.get("view"), expected_type=view.type)
     _check_external_id(ws, spec, keep=view.id)
     expected_hash = text_arg(ctx.args, "hash")
