@@ -30,12 +30,17 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # The smallest set this code uses (reference 6.2), each for a Web API method the bot calls. Thread replies
 # (message.channels / message.groups with channels:history / groups:history) join when their listener does.
 BOT_SCOPES = (
-    "chat:write",  # chat.postMessage: the DM after a connection
+    "chat:write",  # chat.postMessage: the DM after a connection, thread parents and candidates' messages
+    "chat:write.customize",  # candidates' messages shown with the candidate's name (username, icon_emoji)
     "commands",  # /template and the message shortcut
     "channels:read",  # conversations.info: is the bot in the chosen public channel?
     "groups:read",  # conversations.info on private channels the bot was invited to
     "channels:join",  # conversations.join: a public channel chosen in the Home tab
     "channels:manage",  # conversations.create/invite: a channel for a newly connected number
+    "channels:history",  # conversations.history/replies: did an attempt whose answer was lost reach Slack?
+    "groups:history",  # the same in private channels
+    "files:write",  # files upload v2: candidates' images, voice notes and documents into the thread
+    "reactions:write",  # reactions.add/remove: candidates' reactions and delivery ticks
     "users:read",  # users.info: only admins, owners and the connector may change a number
 )
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")

@@ -247,7 +247,10 @@ async def _start_on(sockets: list[socket.socket], *, database_url: str | None, r
         signing_secret=made["signing_secret"], relay_events_url=f"{relay_url}/slack/events", public_url=slack_url,
         client_id="1000000000.2000000000", client_secret=made["client_secret"], realism=slack_realism,
     ))
-    workspace = slack_app.state.sim.add_workspace(team_id=SANDBOX_TEAM_ID, name="Sandbox Recruiting")
+    from bot.app import BOT_SCOPES  # the workspace holds exactly the scopes our manifest asks for
+
+    workspace = slack_app.state.sim.add_workspace(team_id=SANDBOX_TEAM_ID, name="Sandbox Recruiting",
+                                                  scopes=BOT_SCOPES)
     meta_app = create_meta_simulator(MetaSimConfig(
         app_id=SANDBOX_APP_ID, app_secret=made["app_secret"], config_id=SANDBOX_CONFIG_ID,
         webhook_url=f"{relay_url}/webhooks/whatsapp", public_url=meta_url,

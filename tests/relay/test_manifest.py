@@ -78,6 +78,11 @@ def test_every_scope_and_event_is_one_the_code_uses():
         "channels:join": ["conversations_join"],
         "channels:read": ["conversations_info"],
         "groups:read": ["conversations_info"],
+        "chat:write.customize": ["icon_emoji="],
+        "channels:history": ["conversations_history", "conversations_replies"],
+        "groups:history": ["conversations_history", "conversations_replies"],
+        "files:write": ["files_upload_v2"],
+        "reactions:write": ["reactions_add", "reactions_remove"],
     }
     for scope in BOT_SCOPES:
         assert scope in needs, f"scope {scope} is not justified by this test's map"
