@@ -17,7 +17,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.emoji_names import slack_emoji_name
-from bot.slack_writes import CopyUpdate, MediaUpload, ParentRefresh, Reaction, StatusMark, ThreadPost, write_from
+from bot.slack_writes import (
+    ChannelNotice,
+    CopyUpdate,
+    MediaUpload,
+    ParentRefresh,
+    Reaction,
+    StatusMark,
+    ThreadPost,
+    write_from,
+)
 from storage.messaging_models import Conversation, SlackOutboxItem
 
 THREAD_EVENT = "waslack_thread"
@@ -115,6 +124,8 @@ class OutboxSender:
         """The Slack ts the item produced (None for reactions); raises Deferred, Uncertain or Refused."""
         write = write_from(item.kind, json.loads(item.args))
         try:
+            if isinstance(write, ChannelNotice):
+                return await self._notice(item, dest, write)
             thread_ts = await self._thread(item, conversation, dest, now)
             if isinstance(write, ThreadPost):
                 return await self._post(item, conversation, dest, thread_ts, write)
@@ -188,6 +199,16 @@ class OutboxSender:
             channel=dest.channel_id, thread_ts=thread_ts, text=write.text, reply_broadcast=write.broadcast,
             unfurl_links=False, unfurl_media=False,
             metadata={"event_type": POST_EVENT, "event_payload": {"item": item.id}}, **kwargs)
+        return str(response["ts"])
+
+    async def _notice(self, item: SlackOutboxItem, dest: Destination, write: ChannelNotice) -> str:
+        if item.outcome_unknown and not write.user_id:
+            found = await self._find(dest, None, lambda p: p.get("item") == item.id, POST_EVENT)
+            if found:
+                return found
+        response = await dest.client.chat_postMessage(
+            channel=dest.channel_id, text=write.text, unfurl_links=False, unfurl_media=False,
+            metadata={"event_type": POST_EVENT, "event_payload": {"item": item.id}})
         return str(response["ts"])
 
     async def _upload(self, item: SlackOutboxItem, dest: Destination, thread_ts: str, write: MediaUpload) -> str | None:

@@ -68,9 +68,20 @@ class ParentRefresh:
     kind: ClassVar[str] = "parent"
 
 
-SlackWrite = ThreadPost | MediaUpload | Reaction | CopyUpdate | StatusMark | ParentRefresh
+@dataclass(frozen=True)
+class ChannelNotice:
+    """A message of ours in a number's channel (``phone_number_row_id``) or to a person (``user_id``), outside
+    any candidate's thread: account events, quality, templates."""
+
+    kind: ClassVar[str] = "notice"
+    text: str
+    phone_number_row_id: int | None = None
+    user_id: str | None = None
+
+
+SlackWrite = ThreadPost | MediaUpload | Reaction | CopyUpdate | StatusMark | ParentRefresh | ChannelNotice
 WRITE_TYPES: dict[str, type] = {t.kind: t for t in (ThreadPost, MediaUpload, Reaction, CopyUpdate, StatusMark,
-                                                   ParentRefresh)}
+                                                   ParentRefresh, ChannelNotice)}
 
 
 def write_args(write: SlackWrite) -> dict[str, Any]:

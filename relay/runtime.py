@@ -58,7 +58,12 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
     async def outbox_client(team_id: str):  # type: ignore[no-untyped-def]
         return await clients.for_team(team_id, retries=False)
 
-    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client)
+    async def refresh_homes(team_ids: set[str]) -> None:
+        for team_id in sorted(team_ids):
+            await services.notifier.refresh_home(team_id)
+
+    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client,
+                              on_teams_changed=refresh_homes)
     services.inbox = inbound.writer
     services.notifier = SlackNotifier(services, clients)
     bolt = create_bolt_app(services, clients)

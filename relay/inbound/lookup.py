@@ -30,7 +30,7 @@ class OutboxLookup:
     async def destination(self, item: SlackOutboxItem) -> tuple[Conversation | None, Destination | None, str | None]:
         """The item's conversation and destination, or a reason to wait (no channel yet, app uninstalled)."""
         if item.conversation_id is None:
-            return None, None, "item without a conversation"
+            return await self._notice_destination(item)
         async with self.database.session() as session:
             conversation = await session.get(Conversation, item.conversation_id)
             if conversation is None:
@@ -48,6 +48,30 @@ class OutboxLookup:
         return conversation, Destination(
             client=client, channel_id=number.slack_channel_id, business_name=number.verified_name or account.name,
             phone_number_id=number.phone_number_id, business_token=token), None
+
+    async def _notice_destination(self, item: SlackOutboxItem
+                                  ) -> tuple[Conversation | None, Destination | None, str | None]:
+        """A channel notice goes to its number's channel, or to a person's DM (chat.postMessage to a user id)."""
+        import json
+
+        args = json.loads(item.args)
+        channel = args.get("user_id")
+        name, pnid = None, ""
+        if not channel and args.get("phone_number_row_id"):
+            async with self.database.session() as session:
+                number = await session.get(PhoneNumber, int(args["phone_number_row_id"]))
+            if number is None or not number.slack_channel_id:
+                return None, None, "the number has no Slack channel"
+            channel, name, pnid = number.slack_channel_id, number.verified_name, number.phone_number_id
+        if not channel:
+            return None, None, "a notice without a destination"
+        client = await self.client_for_team(item.team_id)
+        if client is None:
+            return None, None, "the app is not installed in this workspace"
+        placeholder = Conversation(id=None, phone_number_row_id=0, candidate_key="", marketing_opt_out=False,
+                                   unread_count=0)
+        return placeholder, Destination(client=client, channel_id=channel, business_name=name, phone_number_id=pnid,
+                                        business_token=None), None
 
     async def thread_started(self, conversation: Conversation, channel_id: str, ts: str, now: datetime) -> None:
         """Remember the thread parent at once: a crash after this never posts a second parent."""

@@ -16,6 +16,7 @@ from bot.inbound_rendering import RenderContext, render_inbound, summary_text
 from bot.slack_writes import ParentRefresh, SlackWrite, StatusMark, ThreadPost, write_args
 from bot.status_wording import failed_status_notice
 from relay.activity import webhook_received
+from relay.inbound.account_events import ACCOUNT_FIELD_HANDLERS
 from storage.messaging_models import Conversation, MessageDirection
 from storage.repositories.conversations import ConversationRepository, NumberRoute
 from storage.repositories.outbox import OutboxRepository
@@ -56,6 +57,7 @@ class ProcessOutcome:
     waba_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     queued: int = 0  # Slack writes added to the outbox
+    changed_teams: set[str] = field(default_factory=set)  # workspaces whose Home tab shows something new
 
     def note(self, text: str) -> None:
         if text not in self.notes and len(self.notes) < 50:
@@ -217,4 +219,5 @@ class WebhookProcessor:
 
 FIELD_HANDLERS: dict[str, Callable[[WebhookProcessor, Change], Awaitable[None]]] = {
     "messages": WebhookProcessor._messages,
+    **ACCOUNT_FIELD_HANDLERS,
 }

@@ -92,9 +92,11 @@ class _Loop:
 class InboxWorker(_Loop):
     """Processes stored webhooks, oldest first, in batches."""
 
-    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50):
+    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50,
+                 on_teams_changed: Callable[[set[str]], Awaitable[None]] | None = None):
         super().__init__("inbox-worker")
         self.database, self.on_queued, self.batch = database, on_queued, batch
+        self.on_teams_changed = on_teams_changed
         self._settled = False
 
     async def _wait_out_old_leases(self) -> None:
@@ -141,6 +143,11 @@ class InboxWorker(_Loop):
             return
         if outcome.queued and self.on_queued is not None:
             self.on_queued()
+        if outcome.changed_teams and self.on_teams_changed is not None:
+            try:
+                await self.on_teams_changed(outcome.changed_teams)
+            except Exception as exc:  # the Home tab catches up on its next open; the webhook is done
+                log.warning("home tab refresh after webhook %s failed: %s", inbox_id, exc)
 
     async def _mark(self, inbox_id: int, state: InboxState, reason: str) -> None:
         from sqlalchemy import update

@@ -18,6 +18,8 @@ class Inbound:
         self.number = connected["numbers"][0]
         self.phone_number_id = self.number["phone_number_id"]
         self.channel_id = self.number["channel_id"]
+        self.waba_id = connected["waba_id"]
+        self.display_phone_number = self.number.get("display_phone_number")
 
     async def candidate_writes(self, **body) -> dict:  # type: ignore[no-untyped-def]
         body.setdefault("phone_number_id", self.phone_number_id)
