@@ -35,7 +35,10 @@ class Attempt:
         return self.status is not None and 200 <= self.status < 300 and self.error is None
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        view = {k: v for k, v in self.__dict__.items() if v is not None}
+        if self.latency_ms is None:
+            view["in_flight"] = True  # the relay has not answered yet
+        return view
 
 
 @dataclass
