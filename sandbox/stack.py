@@ -28,7 +28,7 @@ from starlette.applications import Starlette
 from relay.manifest import load_manifest
 from relay.runtime import Relay, build_relay
 from relay.settings import Settings, load_settings
-from sandbox.meta import MetaSimConfig, create_meta_simulator
+from sandbox.meta import MetaSimConfig, SendRules, StatusFlow, WebhookDelivery, create_meta_simulator
 from sandbox.ports import PortTaken, bind_ports, free_port
 from sandbox.slack import Realism, SlackSimConfig, create_slack_simulator
 from storage.migrate import upgrade
@@ -251,9 +251,10 @@ async def _start_on(sockets: list[socket.socket], *, database_url: str | None, r
 
     workspace = slack_app.state.sim.add_workspace(team_id=SANDBOX_TEAM_ID, name="Sandbox Recruiting",
                                                   scopes=BOT_SCOPES)
-    meta_app = create_meta_simulator(MetaSimConfig(
+    meta_app = create_meta_simulator(MetaSimConfig(  # delivers, reports and throttles like Meta
         app_id=SANDBOX_APP_ID, app_secret=made["app_secret"], config_id=SANDBOX_CONFIG_ID,
         webhook_url=f"{relay_url}/webhooks/whatsapp", public_url=meta_url,
+        delivery=WebhookDelivery.like_meta(), statuses=StatusFlow.like_meta(), sending=SendRules.like_meta(),
     ))
     settings = load_settings({
         "META_APP_ID": SANDBOX_APP_ID,

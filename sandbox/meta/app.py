@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
-from . import control, graph_accounts, graph_messaging, signup
+from . import control, control_delivery, control_world, graph_accounts, graph_messaging, index, signup
 from .config import MetaSimConfig
 from .graph import graph_route, unsupported_path
 from .state import MetaWorld
@@ -40,15 +41,26 @@ GP = ["GET", "POST"]
 
 
 def _routes() -> list[Route]:
-    a, m = graph_accounts, graph_messaging
+    a, m, d, w = graph_accounts, graph_messaging, control_delivery, control_world
     return [
+        Route("/", index.index, methods=["GET"]),
         Route("/_sim/meta/health", control.health, methods=["GET"]),
         Route("/_sim/meta/inbound", control.inbound_route, methods=["POST"]),
+        Route("/_sim/meta/inbound/sample", control.inbound_sample, methods=["POST"]),
+        Route("/_sim/meta/inbound/samples", control.inbound_samples_list, methods=["GET"]),
+        Route("/_sim/meta/events", control.account_event, methods=["POST"]),
         Route("/_sim/meta/messages", control.sent_messages, methods=["GET"]),
         Route("/_sim/meta/faults", control.faults, methods=["GET", "POST", "DELETE"]),
-        Route("/_sim/meta/state", control.state, methods=["GET"]),
-        Route("/_sim/meta/seed", control.seed, methods=["POST"]),
-        Route("/_sim/meta/wabas/{waba_id}", control.update_waba, methods=["PATCH"]),
+        Route("/_sim/meta/recipient_faults", d.recipient_faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_sim/meta/deliveries", d.deliveries, methods=["GET"]),
+        Route("/_sim/meta/deliveries/flush", d.flush, methods=["POST"]),
+        Route("/_sim/meta/deliveries/{delivery_id}/redeliver", d.redeliver, methods=["POST"]),
+        Route("/_sim/meta/settings", d.settings, methods=["GET", "PATCH"]),
+        Route("/_sim/meta/wa_ids", d.wa_id_aliases, methods=["GET", "POST"]),
+        Route("/_sim/meta/state", w.state, methods=["GET"]),
+        Route("/_sim/meta/seed", w.seed, methods=["POST"]),
+        Route("/_sim/meta/wabas/{waba_id}", w.update_waba, methods=["PATCH"]),
+        Route("/_sim/meta/numbers/{phone_number_id}", w.update_number, methods=["PATCH"]),
         Route("/_sim/meta/signup", signup.popup_page, methods=["GET"]),
         Route("/_sim/meta/signup", signup.headless, methods=["POST"]),
         Route("/_sim/meta/signup/complete", signup.complete, methods=["POST"]),
@@ -71,14 +83,34 @@ def _routes() -> list[Route]:
     ]  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """While served, timers fire by themselves (batches, retries, statuses) and webhooks share one client."""
+    world: MetaWorld = app.state.sim
+    await world.webhooks.start()
+    world.scheduler.start()
+    try:
+        yield
+    finally:
+        await world.scheduler.stop()
+        await world.webhooks.stop()
+
+
 def create_meta_simulator(
     config: MetaSimConfig,
     *,
     webhook_transport: httpx.AsyncBaseTransport | None = None,
+    media_transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
-    """A strict, in-memory stand-in for Meta's Graph API, Embedded Signup and webhooks (``app.state.sim``)."""
-    app = Starlette(routes=_routes())
-    app.state.sim = MetaWorld(config, clock)
-    app.state.webhook_transport = webhook_transport
+    """A strict, in-memory stand-in for Meta's Graph API, Embedded Signup and webhooks (``app.state.sim``).
+
+    ``webhook_transport`` carries webhook POSTs, ``media_transport`` the fetches of media sent by link
+    (None: the network). Served with its lifespan, the simulator acts on its own clock; driven in-process
+    without it, nothing happens later until ``POST /_sim/meta/deliveries/flush``."""
+    app = Starlette(routes=_routes(), lifespan=_lifespan)
+    world = MetaWorld(config, clock)
+    world.webhooks.transport = webhook_transport
+    world.media_transport = media_transport
+    app.state.sim = world
     return app

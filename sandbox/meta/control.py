@@ -7,18 +7,19 @@ import json
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import inbound, webhooks
+from . import account_events, inbound, inbound_samples, webhooks
 from .faults import parse_fault
 from .graph import world_of
-from .onboarding import onboard
 from .state import MetaWorld
 
 
-def _fail(message: str, status: int = 400) -> JSONResponse:
+def fail(message: str, status: int = 400) -> JSONResponse:
+    """A control error: ``{"error": message}``."""
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _json_object(request: Request) -> dict:
+async def json_object(request: Request) -> dict:
+    """The request's JSON object body (``{}`` when empty); ValueError otherwise."""
     try:
         body = json.loads(await request.body() or b"{}")
     except ValueError as exc:
@@ -32,55 +33,127 @@ async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
-async def _send(request: Request, world: MetaWorld, payload: dict, url: str | None, deliver: bool) -> dict:
+async def _outcome(world: MetaWorld, made: list, wanted: object) -> dict:
+    """The first attempt of the delivery that carried ``wanted`` (an update, or None for a raw body)."""
+    delivery = next((d for d in made if wanted is None or any(u is wanted for u in d.items)), None)
+    if delivery is None:
+        return {"status": None, "delivered": False, "reason": "nothing was delivered"}
+    await delivery.done.wait()
+    attempt = delivery.attempts[0]
+    result: dict = {"status": attempt.status, "delivered": attempt.error is None, "delivery_id": delivery.id}
+    if attempt.error:
+        result["error"] = attempt.error
+    return result
+
+
+async def deliver_update(world: MetaWorld, update: webhooks.Update, *, wait: bool) -> dict:
+    """Queue an update; answer the relay's status when batching is off (or ``wait``), else ``queued``."""
+    world.webhooks.enqueue(update)
+    if world.rules.delivery.batch_window_seconds and not wait:
+        return {"status": None, "delivered": None, "queued": True}
+    return await _outcome(world, await world.webhooks.deliver_now(update.url), update)
+
+
+async def _send_raw(world: MetaWorld, payload: dict, deliver: bool, wait: bool) -> dict:
     raw, headers = webhooks.signed_request(world, payload)
     result: dict = {"status": None, "payload": payload}
     if not deliver:
         result.update(body=raw.decode("ascii"), headers=headers, delivered=False)
         return result
+    url = world.config.webhook_url
     if not url:
         result.update(delivered=False, reason="no webhook_url is configured")
         return result
-    status, error = await webhooks.deliver(world, url, raw, headers, request.app.state.webhook_transport)
-    result.update(status=status, delivered=error is None)
-    if error:
-        result["error"] = error
+    delivery = world.webhooks.enqueue_payload(url, payload)
+    world.scheduler.run_due()
+    if world.rules.delivery.batch_window_seconds and not wait:
+        result.update(queued=True, delivery_id=delivery.id)
+        return result
+    result.update(await _outcome(world, [delivery], None))
     return result
 
 
 async def inbound_route(request: Request) -> Response:
-    """A candidate's message or a status update, delivered as a signed ``messages`` webhook."""
+    """A candidate's message, a status update or a value-level error, delivered as a signed ``messages`` webhook."""
     world = world_of(request)
     try:
-        body = await _json_object(request)
+        body = await json_object(request)
     except ValueError as exc:
-        return _fail(str(exc))
-    deliver = body.pop("deliver", True)
+        return fail(str(exc))
+    return await _inbound(world, body)
+
+
+async def _inbound(world: MetaWorld, body: dict) -> Response:
+    deliver, wait = body.pop("deliver", True), bool(body.pop("wait", False))
     if "raw" in body:
-        return JSONResponse(await _send(request, world, body["raw"], world.config.webhook_url, deliver))
+        return JSONResponse(await _send_raw(world, body["raw"], deliver, wait))
     if "account_update" in body:
         payload = webhooks.account_update_envelope(world, body["account_update"], body.get("entry_id"))
-        return JSONResponse(await _send(request, world, payload, world.config.webhook_url, deliver))
+        return JSONResponse(await _send_raw(world, payload, deliver, wait))
     number = world.numbers.get(str(body.get("phone_number_id")))
     if number is None:
-        return _fail(f"unknown phone_number_id {body.get('phone_number_id')!r}", 404)
+        return fail(f"unknown phone_number_id {body.get('phone_number_id')!r}", 404)
     if not number.registered:
-        return _fail(
-            "the number is not registered on the Cloud API: a candidate's message cannot reach it", 409
-        )
+        return fail("the number is not registered on the Cloud API: a candidate's message cannot reach it", 409)
     try:
         value, wamid = inbound.build_value(world, number, body)
     except inbound.InboundError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     payload = webhooks.messages_envelope(world, number, value)
-    if deliver and not world.is_subscribed(number.waba_id):
-        result = {"status": None, "payload": payload, "delivered": False}
-        result["reason"] = (
-            f"the app is not subscribed to WABA {number.waba_id} (POST /{{waba_id}}/subscribed_apps)"
-        )
+    result: dict = {"status": None, "payload": payload}
+    url = webhooks.callback_url(world, number.waba_id)
+    if not deliver:
+        raw, headers = webhooks.signed_request(world, payload)
+        result.update(body=raw.decode("ascii"), headers=headers, delivered=False)
+    elif not world.is_subscribed(number.waba_id):
+        result["delivered"] = False
+        result["reason"] = f"the app is not subscribed to WABA {number.waba_id} (POST /{{waba_id}}/subscribed_apps)"
+    elif not url:
+        result.update(delivered=False, reason="no webhook_url is configured")
     else:
-        result = await _send(request, world, payload, webhooks.callback_url(world, number.waba_id), deliver)
+        full_value = payload["entry"][0]["changes"][0]["value"]
+        update = webhooks.Update(url, number.waba_id, "messages", full_value)
+        result.update(await deliver_update(world, update, wait=wait))
     result["message_id"] = wamid
+    return JSONResponse(result)
+
+
+async def inbound_sample(request: Request) -> Response:
+    """``POST /_sim/meta/inbound/sample`` ``{"phone_number_id", "sample", "from"?}``: a realistic message of a kind."""
+    world = world_of(request)
+    try:
+        body = await json_object(request)
+        sample = inbound_samples.sample_request(world, body)
+    except (ValueError, inbound.InboundError) as exc:
+        return fail(str(exc))
+    return await _inbound(world, sample)
+
+
+async def inbound_samples_list(request: Request) -> Response:
+    return JSONResponse({"samples": sorted(inbound_samples.SAMPLES)})
+
+
+async def account_event(request: Request) -> Response:
+    """``POST /_sim/meta/events`` ``{"field": "account_update" | ..., ...}``: an account-level webhook."""
+    world = world_of(request)
+    try:
+        body = await json_object(request)
+        builder = account_events.BUILDERS.get(str(body.get("field")))
+        if builder is None:
+            raise ValueError(f"field must be one of {sorted(account_events.BUILDERS)}")
+        event = builder(world, body)
+    except (ValueError, inbound.InboundError) as exc:
+        return fail(str(exc))
+    entry_time = int(world.clock()) if event.timed else None
+    url = webhooks.callback_url(world, event.waba_id, follows_overrides=event.follows_overrides)
+    update = webhooks.Update(url or "", event.entry_id, event.field, event.value, entry_time)
+    result: dict = {"status": None, "payload": webhooks.batch_payload([update])}
+    if event.needs_subscription and not world.is_subscribed(event.waba_id or ""):
+        result.update(delivered=False, reason=f"the app is not subscribed to WABA {event.waba_id}")
+    elif not url:
+        result.update(delivered=False, reason="no webhook_url is configured")
+    elif body.get("deliver", True):
+        result.update(await deliver_update(world, update, wait=bool(body.get("wait"))))
     return JSONResponse(result)
 
 
@@ -105,107 +178,8 @@ async def faults(request: Request) -> Response:
     if request.method == "GET":
         return JSONResponse({"data": [f.as_dict() for f in world.faults.pending]})
     try:
-        fault = parse_fault(await _json_object(request))
+        fault = parse_fault(await json_object(request))
     except ValueError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     world.faults.add(fault)
     return JSONResponse({"success": True, "fault": fault.as_dict()})
-
-
-def summary(world: MetaWorld) -> dict:
-    """A JSON view of the world without token values."""
-    wabas = []
-    for waba in world.wabas.values():
-        wabas.append(
-            {
-                "id": waba.id,
-                "business_id": waba.business_id,
-                "name": waba.name,
-                "payment_method": waba.payment_method,
-                "subscribed_apps": sorted(waba.subscriptions),
-                "numbers": [
-                    {
-                        "id": n.id,
-                        "display_phone_number": n.display_phone_number,
-                        "wa_digits": n.digits,
-                        "registered": n.registered,
-                        "is_on_biz_app": n.is_on_biz_app,
-                        "pin_set": n.pin is not None,
-                        "status": n.status,
-                    }
-                    for n in world.waba_numbers(waba.id)
-                ],
-                "templates": [
-                    {"id": t.id, "name": t.name, "language": t.language, "status": t.status}
-                    for t in world.waba_templates(waba.id)
-                ],
-            }
-        )
-    return {
-        "app_id": world.config.app_id,
-        "api_version": world.config.api_version,
-        "partner_business_id": world.partner_business_id,
-        "businesses": [{"id": b.id, "name": b.name} for b in world.businesses.values()],
-        "wabas": wabas,
-        "counts": {
-            "messages": len(world.messages),
-            "read_receipts": len(world.read_receipts),
-            "inbound": len(world.inbound),
-            "media": len(world.media),
-            "webhook_deliveries": len(world.deliveries),
-        },
-        "faults": [f.as_dict() for f in world.faults.pending],
-    }
-
-
-async def state(request: Request) -> Response:
-    return JSONResponse(summary(world_of(request)))
-
-
-async def seed(request: Request) -> Response:
-    """Assets without a signup (benchmarks): optionally registered and subscribed already."""
-    world = world_of(request)
-    try:
-        body = await _json_object(request)
-        onboarding = onboard(
-            world,
-            numbers=int(body.get("numbers", 1)),
-            coexistence=bool(body.get("coexistence", False)),
-            payment_method=bool(body.get("payment_method", True)),
-            business_id=body.get("business_id"),
-        )
-    except (ValueError, TypeError) as exc:
-        return _fail(str(exc))
-    world.codes[onboarding.code].used = True  # the token is handed out directly
-    pin = str(body.get("pin", "123456"))
-    for pnid in onboarding.phone_number_ids:
-        number = world.numbers[pnid]
-        if body.get("registered") and not number.registered:
-            number.registered, number.pin = True, pin
-    if body.get("subscribed"):
-        world.wabas[onboarding.waba_id].subscriptions[world.config.app_id] = {}
-    return JSONResponse(
-        {
-            "business_id": onboarding.business_id,
-            "waba_id": onboarding.waba_id,
-            "phone_number_ids": onboarding.phone_number_ids,
-            "display_phone_numbers": [world.numbers[p].digits for p in onboarding.phone_number_ids],
-            "token": onboarding.token,
-        }
-    )
-
-
-async def update_waba(request: Request) -> Response:
-    """``PATCH /_sim/meta/wabas/{id}`` ``{"payment_method": bool}``: the customer acts in WhatsApp Manager."""
-    world = world_of(request)
-    waba = world.wabas.get(request.path_params["waba_id"])
-    if waba is None:
-        return _fail("unknown waba_id", 404)
-    try:
-        body = await _json_object(request)
-    except ValueError as exc:
-        return _fail(str(exc))
-    if set(body) - {"payment_method"} or not isinstance(body.get("payment_method"), bool):
-        return _fail('send {"payment_method": true|false}')
-    waba.payment_method = body["payment_method"]
-    return JSONResponse({"success": True})

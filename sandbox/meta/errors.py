@@ -36,6 +36,8 @@ TITLES: dict[int, str] = {
     131053: "Media upload error",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     131057: "Account in maintenance mode",
+    131060: "This message is currently unavailable",
+    131062: "Business-scoped user ID recipient not supported",
     132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
     132005: "Translated text too long",
@@ -47,6 +49,7 @@ TITLES: dict[int, str] = {
     133010: "Account not registered",
     133016: "Account register deregister rate limit exceeded",
     368: "Temporarily blocked for policies violations",
+    2593109: "Chat history sharing declined",
 }
 
 # Codes Meta marks as transient (retryable) in its error objects.

@@ -1,180 +1,97 @@
-"""What a candidate does on WhatsApp, as the ``messages`` webhook value Meta would send (reference 3.5, 3.6).
+"""What a candidate does on WhatsApp, as the ``messages`` webhook value Meta would send (reference 3.4-3.7).
 
-``build_value`` turns a control request into ``value.messages[]`` or ``value.statuses[]``; one function per
-type, dispatched through ``BUILDERS``.
+``build_value`` turns a control request into ``value.messages[]`` (per-type builders in ``inbound_types``),
+``value.statuses[]`` (a status of a message the relay sent) or a value-level ``errors[]``. Senders may be
+known by phone (``from``), by business-scoped user id only (``user_id``, reference 2.8), or both.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable
+import re
 
-from .errors import MetaError, webhook_error
-from .media import check_media, store
+from .errors import webhook_error
+from .inbound_types import BARE_TYPES, BUILDERS, InboundError
+from .sending import resolve_wa_id
 from .state import MetaWorld, PhoneNumber
+from .statuses import status_object
+
+__all__ = ["InboundError", "build_value", "STATUSES"]
 
 STATUSES = ("sent", "delivered", "read", "failed", "played")
 # User-initiated types that (re)open the 24-hour customer service window.
 OPENS_WINDOW = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "location",
-        "contacts",
-        "button",
-        "interactive",
-    }
-)
-
-
+    {"text", "image", "audio", "video", "document", "sticker", "location", "contacts", "button", "interactive",
+     "order", "request_welcome"}
+)  # fmt: skip
 NEEDS_CONTEXT = frozenset({"button", "interactive"})
-
-
-class InboundError(ValueError):
-    """The control request does not describe a valid candidate action."""
-
-
-def _object(request: dict, kind: str) -> dict:
-    value = request.get(kind)
-    if not isinstance(value, dict):
-        raise InboundError(f"type {kind} needs a {kind!r} object")
-    return value
-
-
-def _text(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    text = request.get("text")
-    body = text.get("body") if isinstance(text, dict) else text
-    if not isinstance(body, str) or not body:
-        raise InboundError("type text needs a non-empty 'text'")
-    return {"body": body}
-
-
-def _media(kind: str) -> Callable[[MetaWorld, PhoneNumber, dict], dict]:
-    def build(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-        try:
-            data = base64.b64decode(request.get("content_base64") or "", validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise InboundError("content_base64 is not valid base64") from exc
-        mime = request.get("mime_type")
-        if not isinstance(mime, str):
-            raise InboundError(f"type {kind} needs a mime_type")
-        try:
-            media_kind = check_media(mime, data)
-        except MetaError as exc:
-            raise InboundError(exc.details or exc.message) from exc
-        if media_kind != kind and kind != "document":
-            raise InboundError(f"{mime} is not a {kind}")
-        media = store(world, number, data, mime, request.get("filename"))
-        value: dict = {"mime_type": media.mime_type, "sha256": media.sha256, "id": media.id}
-        if kind in ("image", "video", "document") and request.get("caption"):
-            value["caption"] = request["caption"]
-        if kind == "document":
-            value["filename"] = request.get("filename") or "document"
-        if kind == "audio":
-            value["voice"] = bool(request.get("voice", False))
-        if kind == "sticker":
-            value["animated"] = b"ANIM" in data[:4096]
-        value["url"] = world.media_url(media)
-        return value
-
-    return build
-
-
-def _location(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    value = _object(request, "location")
-    if "latitude" not in value or "longitude" not in value:
-        raise InboundError("a location needs latitude and longitude")
-    return value
-
-
-def _reaction(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    value = _object(request, "reaction")
-    if "message_id" not in value:
-        raise InboundError("a reaction needs message_id")
-    return value
-
-
-def _button(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    value = _object(request, "button")
-    if "payload" not in value or "text" not in value:
-        raise InboundError("a button reply needs payload and text")
-    return value
-
-
-def _interactive(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    value = _object(request, "interactive")
-    reply_type = value.get("type")
-    if reply_type not in ("button_reply", "list_reply", "nfm_reply") or reply_type not in value:
-        raise InboundError("interactive needs type button_reply|list_reply|nfm_reply and that object")
-    return value
-
-
-def _contacts(world: MetaWorld, number: PhoneNumber, request: dict) -> list:
-    value = request.get("contacts")
-    if not isinstance(value, list) or not value:
-        raise InboundError("type contacts needs a non-empty 'contacts' list")
-    return value
-
-
-def _order(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    return _object(request, "order")
-
-
-def _system(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
-    value = request.get("system") or {}
-    new_wa_id = value.get("wa_id") or request.get("new_wa_id") or request["from"]
-    name = request.get("name") or "The user"
-    return {
-        "body": value.get("body") or f"User {name} changed from {request['from']} to {new_wa_id}",
-        "wa_id": new_wa_id,
-        "type": value.get("type") or "user_changed_number",
-    }
-
-
-BUILDERS: dict[str, Callable[[MetaWorld, PhoneNumber, dict], object]] = {
-    "text": _text,
-    "image": _media("image"),
-    "audio": _media("audio"),
-    "video": _media("video"),
-    "document": _media("document"),
-    "sticker": _media("sticker"),
-    "location": _location,
-    "reaction": _reaction,
-    "button": _button,
-    "interactive": _interactive,
-    "contacts": _contacts,
-    "order": _order,
-    "system": _system,
+FORWARD_FLAGS = ("forwarded", "frequently_forwarded")
+_BSUID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
+REFERRAL_DEFAULTS = {
+    "source_url": "https://fb.me/3cr4Wqqkv",
+    "source_id": "120226305854810726",
+    "source_type": "ad",
+    "body": "Warehouse operators wanted — apply on WhatsApp",
+    "headline": "Chat with our recruiters",
+    "media_type": "image",
+    "image_url": "https://scontent.xx.fbcdn.net/v/t45.1600-4/recruiting-ad.jpg",
+    "ctwa_clid": "ARAkLkA8rmlFeiCktEJQ-QTwRiyYHAFDLMNDBH0CD3qpjd0HR4irJ6LEkR7JwFF4XvnO2E4Nx0-eM-GABDLOPaOdRMv-_zfUQ2a",
+    "welcome_message": {"text": "Hi! Tell us which job you are interested in."},
 }
+
+
+def _sender(world: MetaWorld, request: dict) -> tuple[str | None, str | None]:
+    """(wa_id, business-scoped user id): at least one. The wa_id is Meta's form of the number (Brazil, Mexico)."""
+    wa_id, user_id = request.get("from"), request.get("user_id")
+    if wa_id is None and user_id is None:
+        raise InboundError("give 'from' (the candidate's wa_id) or 'user_id' (a business-scoped user id)")
+    if wa_id is not None and (not isinstance(wa_id, str) or not wa_id.isdigit()):
+        raise InboundError("'from' must be the candidate's wa_id (digits only)")
+    if wa_id is not None:
+        wa_id = resolve_wa_id(world, wa_id)
+    if user_id is not None and (not isinstance(user_id, str) or not _BSUID.match(user_id)):
+        raise InboundError("'user_id' must look like a business-scoped user id, e.g. US.13491208655302741918")
+    return wa_id, user_id
+
+
+def _context(world: MetaWorld, number: PhoneNumber, request: dict, sender: str) -> dict | None:
+    context = request.get("context")
+    if request["type"] in NEEDS_CONTEXT and not isinstance(context, dict):
+        context = _tapped_message(world, number, sender)
+    if not isinstance(context, dict):
+        return None
+    quoted = context.get("id") or context.get("message_id")
+    if quoted is None and any(context.get(flag) for flag in FORWARD_FLAGS):
+        return {flag: True for flag in FORWARD_FLAGS if context.get(flag)}  # forwarded: no quoted message
+    if not isinstance(quoted, str):
+        raise InboundError("context needs the id of the quoted message (or forwarded: true)")
+    return {
+        "from": context.get("from") or number.digits,
+        "id": quoted,
+        **{k: v for k, v in context.items() if k not in ("id", "message_id", "from")},
+    }
 
 
 def _message(world: MetaWorld, number: PhoneNumber, request: dict, wamid: str) -> dict:
     kind = request["type"]
-    wa_id = request["from"]
-    message: dict = {"from": wa_id, "id": wamid, "timestamp": str(int(world.clock())), "type": kind}
-    if request.get("user_id"):
-        message["from_user_id"] = request["user_id"]
-    context = request.get("context")
-    if kind in NEEDS_CONTEXT and not isinstance(context, dict):
-        context = _tapped_message(world, number, wa_id)
-    if isinstance(context, dict):
-        quoted = context.get("id") or context.get("message_id")
-        if not isinstance(quoted, str):
-            raise InboundError("context needs the id of the quoted message")
-        message["context"] = {
-            "from": context.get("from") or number.digits,
-            "id": quoted,
-            **{k: v for k, v in context.items() if k not in ("id", "message_id", "from")},
-        }
+    wa_id, user_id = _sender(world, request)
+    message: dict = {}
+    if wa_id is not None:
+        message["from"] = wa_id
+    if user_id is not None:
+        message["from_user_id"] = user_id
+    message.update(id=wamid, timestamp=str(int(world.clock())), type=kind)
+    context = _context(world, number, request, wa_id or user_id)  # type: ignore[arg-type]
+    if context is not None:
+        message["context"] = context
+    referral = request.get("referral")
+    if referral:
+        message["referral"] = {**REFERRAL_DEFAULTS, **(referral if isinstance(referral, dict) else {})}
     if kind == "unsupported":
-        message["errors"] = [webhook_error(131051, "Message type is currently not supported.")]
+        code = int(request.get("error_code") or 131051)
+        details = request.get("error_details") or "Message type is currently not supported."
+        message["errors"] = [webhook_error(code, details)]
         message["unsupported"] = {"type": request.get("unsupported_type") or "poll"}
-    else:
+    elif kind not in BARE_TYPES:
         message[kind] = BUILDERS[kind](world, number, request)
     return message
 
@@ -197,53 +114,53 @@ def _status(world: MetaWorld, number: PhoneNumber, request: dict) -> dict:
     status = request.get("status")
     if status not in STATUSES:
         raise InboundError(f"status must be one of {STATUSES}")
-    result: dict = {
-        "id": wamid,
-        "status": status,
-        "timestamp": str(int(world.clock())),
-        "recipient_id": sent["wa_id"],
-    }
-    if sent.get("biz_opaque_callback_data"):
-        result["biz_opaque_callback_data"] = sent["biz_opaque_callback_data"]
-    if status in ("sent", "delivered"):
-        result["pricing"] = _pricing(world, number, sent)
+    errors = None
     if status == "failed":
         code = int(request.get("error_code") or 131026)
-        result["errors"] = [webhook_error(code, request.get("error_details") or "Message failed to send.")]
-    return result
+        errors = [webhook_error(code, request.get("error_details") or "Message failed to send.")]
+    item = status_object(world, number, sent, status, errors)
+    sent["statuses"].append(status)
+    sent["status"] = status
+    return item
 
 
-def _pricing(world: MetaWorld, number: PhoneNumber, sent: dict) -> dict:
-    if sent.get("type") == "template":
-        template = next(
-            (t for t in world.waba_templates(number.waba_id) if t.name == sent["template"]["name"]), None
-        )
-        category = (template.category if template else "utility").lower()
-        return {"billable": True, "pricing_model": "PMP", "type": "regular", "category": category}
-    return {"billable": False, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
+def _contact(request: dict, wa_id: str | None, user_id: str | None) -> dict:
+    profile: dict = {"name": request.get("name") or "WhatsApp User"}
+    if request.get("username"):
+        profile["username"] = request["username"]
+    contact: dict = {"profile": profile}
+    if wa_id is not None:
+        contact["wa_id"] = wa_id
+    if user_id is not None:
+        contact["user_id"] = user_id
+    return contact
 
 
-def build_value(world: MetaWorld, number: PhoneNumber, request: dict) -> tuple[dict, str]:
+def build_value(world: MetaWorld, number: PhoneNumber, request: dict) -> tuple[dict, str | None]:
     """(``messages`` field value without metadata, the wamid it concerns); records inbound messages."""
     kind = request.get("type")
     if kind == "status":
         status = _status(world, number, request)
         return {"statuses": [status]}, status["id"]
-    if kind != "unsupported" and kind not in BUILDERS:
-        raise InboundError(f"unknown type {kind!r}; use status, unsupported or one of {sorted(BUILDERS)}")
-    wa_id = request.get("from")
-    if not isinstance(wa_id, str) or not wa_id.isdigit():
-        raise InboundError("'from' must be the candidate's wa_id (digits only)")
+    if kind == "errors":  # a system-level problem, not tied to a message (reference 3.7)
+        code = int(request.get("error_code") or 130429)
+        details = request.get("error_details") or "Message failed to send because there were too many messages."
+        return {"errors": [webhook_error(code, details)]}, None
+    if kind not in BUILDERS and kind not in BARE_TYPES:
+        known = sorted({*BUILDERS, *BARE_TYPES, "status", "errors"})
+        raise InboundError(f"unknown type {kind!r}; use one of {known}")
+    wa_id, user_id = _sender(world, request)
     wamid = world.new_wamid()
-    message = _message(world, number, request, wamid)
-    world.inbound[wamid] = {"phone_number_id": number.id, "from": wa_id, "at": world.clock(), "type": kind}
+    message = _message(world, number, {**request, "from": wa_id} if wa_id else request, wamid)
+    sender = wa_id or user_id
+    world.inbound[wamid] = {"phone_number_id": number.id, "from": sender, "user_id": user_id,
+                            "at": world.clock(), "type": kind}  # fmt: skip
     if kind in OPENS_WINDOW:
-        world.open_window(number.id, wa_id)
-        if request.get("user_id"):
-            world.open_window(number.id, request["user_id"])
+        for key in filter(None, (wa_id, user_id)):
+            world.open_window(number.id, key)
+    if "referral" in message:
+        for key in filter(None, (wa_id, user_id)):
+            world.open_entry_point(number.id, key)
     if kind == "system":
         return {"messages": [message]}, wamid  # system messages carry no contacts (reference 3.4)
-    contact: dict = {"profile": {"name": request.get("name") or "WhatsApp User"}, "wa_id": wa_id}
-    if request.get("user_id"):
-        contact["user_id"] = request["user_id"]
-    return {"contacts": [contact], "messages": [message]}, wamid
+    return {"contacts": [_contact(request, wa_id, user_id)], "messages": [message]}, wamid

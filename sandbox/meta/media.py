@@ -1,14 +1,46 @@
-"""Media rules (reference 2.5): supported MIME types, size limits, content sniffing, and storage."""
+"""Media rules (reference 2.5): supported MIME types, size limits, content sniffing, storage and lifetimes."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .errors import MetaError
-from .state import Media, MetaWorld, PhoneNumber
+
+if TYPE_CHECKING:
+    from .state import MetaWorld, PhoneNumber
 
 MB = 1024 * 1024
 KB = 1024
+MEDIA_URL_TTL_SECONDS = 5 * 60
+# "Media IDs returned by the API expire after 30 days. Media IDs in webhooks expire after 7 days."
+LIFETIMES = {"upload": 30 * 24 * 3600, "webhook": 7 * 24 * 3600}
+
+
+@dataclass
+class Media:
+    """Bytes behind a media id: uploaded by the business, or received from a candidate in a webhook."""
+
+    id: str
+    waba_id: str
+    phone_number_id: str
+    data: bytes
+    mime_type: str  # as given, parameters kept ("audio/ogg; codecs=opus")
+    sha256: str  # hex, as Graph's GET /{media_id} answers it
+    created_at: float
+    filename: str | None = None
+    origin: str = "upload"  # "upload" | "webhook"
+
+    def alive(self, now: float) -> bool:
+        """Uploaded media live 30 days, media received in webhooks 7 days."""
+        return now - self.created_at <= LIFETIMES[self.origin]
+
+    @property
+    def sha256_base64(self) -> str:
+        """The digest as webhooks carry it: base64 of the SHA-256 bytes."""
+        return base64.b64encode(bytes.fromhex(self.sha256)).decode("ascii")
 
 # MIME type -> (media kind, size limit in bytes)
 SUPPORTED: dict[str, tuple[str, int]] = {
@@ -99,18 +131,24 @@ def check_media(mime_type: str, data: bytes) -> str:
 
 
 def store(
-    world: MetaWorld, number: PhoneNumber, data: bytes, mime_type: str, filename: str | None = None
+    world: MetaWorld,
+    number: PhoneNumber,
+    data: bytes,
+    mime_type: str,
+    filename: str | None = None,
+    origin: str = "upload",
 ) -> Media:
-    """Keep validated bytes as a media object of the number's WABA."""
+    """Keep validated bytes as a media object of the number's WABA (MIME parameters kept)."""
     media = Media(
         id=world.new_id(),
         waba_id=number.waba_id,
         phone_number_id=number.id,
         data=data,
-        mime_type=base_mime(mime_type),
+        mime_type=mime_type.strip(),
         sha256=hashlib.sha256(data).hexdigest(),
         created_at=world.clock(),
         filename=filename,
+        origin=origin,
     )
     world.media[media.id] = media
     return media
@@ -118,6 +156,7 @@ def store(
 
 def fits_message_type(kind: str, mime: str) -> bool:
     """Whether media of ``mime`` may be sent as a ``kind`` message (documents accept any supported type)."""
+    mime = base_mime(mime)
     if kind == "document":
         return mime in SUPPORTED
     return SUPPORTED.get(mime, ("", 0))[0] == kind

@@ -7,7 +7,9 @@ import re
 from . import strict
 from .errors import MetaError, invalid_parameter, unexpected_key
 from .media import fits_message_type
+from .sending import resolve_wa_id, take_recipient_fault
 from .state import MetaWorld, PhoneNumber
+from .statuses import template_category
 from .templates import check_template_send
 
 MAX_TEXT_BODY = 4096
@@ -58,8 +60,8 @@ def mark_read(world: MetaWorld, number: PhoneNumber, body: dict) -> dict:
     return {"success": True}
 
 
-def _recipient(body: dict) -> tuple[str, str]:
-    """(what the caller sent, the WhatsApp id or BSUID it designates)."""
+def _recipient(world: MetaWorld, body: dict) -> tuple[str, str]:
+    """(what the caller sent, the WhatsApp id or BSUID it designates, which may differ from the input)."""
     if "to" in body and "recipient" in body:
         raise invalid_parameter("Send either to or recipient, not both.")
     if "recipient" in body:
@@ -73,7 +75,7 @@ def _recipient(body: dict) -> tuple[str, str]:
     digits = _TO_NOISE.sub("", value)
     if not digits.isdigit() or not 8 <= len(digits) <= 15:
         raise invalid_parameter(f"Param to must be a phone number in international format, got {value!r}.")
-    return value, digits
+    return value, resolve_wa_id(world, digits)
 
 
 def _envelope(body: dict) -> str:
@@ -127,6 +129,22 @@ def _type_rules(world: MetaWorld, number: PhoneNumber, kind: str, value: dict) -
                 raise MetaError(131053, details=f"Media of type {media.mime_type} cannot be sent as {kind}.")
 
 
+WINDOW_CLOSED = (
+    "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+)
+
+
+def _doomed(world: MetaWorld, number: PhoneNumber, body: dict, wa_id: str) -> tuple[int, str] | None:
+    """Why an accepted send will fail later, if it will: a fault switched on, or a marketing opt-out."""
+    fault = take_recipient_fault(world, number, wa_id)
+    if fault is not None:
+        return fault.error_code, fault.details or "Message failed to send."
+    if body.get("type") == "template" and (number.id, wa_id) in world.marketing_opt_outs:
+        if template_category(world, number, body | {"wa_id": wa_id}) == "marketing":
+            return 131050, "The recipient has chosen to stop receiving marketing messages from this business."
+    return None
+
+
 def send_message(world: MetaWorld, number: PhoneNumber, body: object) -> dict:
     """Validate and accept one send (or read receipt); returns the Graph response body."""
     if not isinstance(body, dict):
@@ -139,19 +157,23 @@ def send_message(world: MetaWorld, number: PhoneNumber, body: object) -> dict:
     _account_ready(world, number, billable=True)
     strict.check_message_object(kind, body[kind])
     _type_rules(world, number, kind, body[kind])
-    given, wa_id = _recipient(body)
+    given, wa_id = _recipient(world, body)
     if wa_id == number.digits:
         raise MetaError(131021, details="The recipient is the sending phone number.")
+    world.limits.check(number, wa_id)
+    failure = None
     if kind == "template":
         check_template_send(world, world.wabas[number.waba_id], body["template"])
     elif not world.window_open(number.id, wa_id):
-        raise MetaError(
-            131047,
-            details="Message failed to send because more than 24 hours have passed since the customer last "
-            "replied to this number.",
-        )
+        failure = (131047, WINDOW_CLOSED)
+        if world.rules.sending.window_failure == "immediate":
+            raise MetaError(131047, details=WINDOW_CLOSED)
+    failure = failure or _doomed(world, number, body, wa_id)
     wamid = world.new_wamid()
-    world.record_sent(number, body, wamid, wa_id)
+    record = world.record_sent(number, body, wamid, wa_id)
+    record["recipient_kind"] = "user_id" if "recipient" in body else "wa_id"
+    world.limits.count(number, wa_id)
+    world.statuses.after_accept(number, record, failure)
     message: dict = {"id": wamid}
     if kind == "template":
         message["message_status"] = "accepted"  # present for template sends only (reference 2.2)

@@ -13,16 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .config import MetaSimConfig
+from .config import MetaSimConfig, Rules
+from .delivery import WebhookDispatcher
 from .errors import MetaError, invalid_token, missing_token, unsupported
 from .faults import FaultBook
+from .media import MEDIA_URL_TTL_SECONDS, Media
+from .scheduler import Scheduler
+from .sending import RecipientFault, SendLimits
+from .statuses import FREE_ENTRY_POINT_SECONDS, StatusEmitter
 
 SERVICE_WINDOW_SECONDS = 24 * 3600
 # The configuration template is "WhatsApp Embedded Signup Configuration With 60 Expiration Token".
 BUSINESS_TOKEN_TTL_SECONDS = 60 * 24 * 3600
 DATA_ACCESS_TTL_SECONDS = 90 * 24 * 3600
-MEDIA_URL_TTL_SECONDS = 5 * 60
-MEDIA_TTL_SECONDS = 30 * 24 * 3600
 
 
 @dataclass
@@ -61,6 +64,7 @@ class PhoneNumber:
     code_verification_status: str = "VERIFIED"
     name_status: str = "APPROVED"
     data_localization_region: str | None = None
+    throughput_per_second: float | None = None  # None: the default (80, or 20 for coexistence numbers)
     register_calls: list[tuple[str, float]] = field(default_factory=list)  # ("register"|"deregister", at)
 
     @property
@@ -113,18 +117,6 @@ class AuthCode:
     used: bool = False
 
 
-@dataclass
-class Media:
-    id: str
-    waba_id: str
-    phone_number_id: str
-    data: bytes
-    mime_type: str
-    sha256: str
-    created_at: float
-    filename: str | None = None
-
-
 def _digits_id(length: int = 15) -> str:
     return str(secrets.randbelow(9 * 10 ** (length - 1)) + 10 ** (length - 1))
 
@@ -155,7 +147,16 @@ class MetaWorld:
         self.read_receipts: list[dict] = []  # mark-as-read calls the relay made
         self.inbound: dict[str, dict] = {}  # wamid -> {"phone_number_id", "from", "at"} of candidate messages
         self.windows: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> last inbound at
-        self.deliveries: list[dict] = []  # webhook deliveries: {"url", "status", "body"}
+        self.entry_points: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> ad click at
+        self.marketing_opt_outs: set[tuple[str, str]] = set()  # (phone_number_id, wa_id) who stopped marketing
+        self.recipient_faults: list[RecipientFault] = []
+        self.wa_id_aliases: dict[str, str] = {}  # digits sent in "to" -> the wa_id Meta answers
+        self.rules = Rules.of(config)
+        self.scheduler = Scheduler(clock)
+        self.webhooks = WebhookDispatcher(self)
+        self.statuses = StatusEmitter(self)
+        self.limits = SendLimits(self)
+        self.media_transport = None  # httpx transport for fetching media links (None: the network)
         self.partner_business_id = _digits_id()  # the Tech Provider's own business portfolio
         self.facebook_user_id = _digits_id()  # the person who clicks through Embedded Signup
         self._used_ids: set[str] = set()
@@ -226,7 +227,7 @@ class MetaWorld:
         media = self.media.get(media_id)
         if media is None or media.waba_id not in self.token_waba_ids(token):
             raise unsupported(method, media_id)
-        if self.clock() - media.created_at > MEDIA_TTL_SECONDS:
+        if not media.alive(self.clock()):
             raise unsupported(method, media_id)
         return media
 
@@ -246,9 +247,18 @@ class MetaWorld:
         started = self.windows.get((phone_number_id, wa_id))
         return started is not None and self.clock() - started < SERVICE_WINDOW_SECONDS
 
+    def open_entry_point(self, phone_number_id: str, wa_id: str) -> None:
+        """The candidate came from a click-to-WhatsApp ad: 72 hours of free messages start now."""
+        self.entry_points[(phone_number_id, wa_id)] = self.clock()
+
+    def entry_point_open(self, phone_number_id: str, wa_id: str) -> bool:
+        started = self.entry_points.get((phone_number_id, wa_id))
+        return started is not None and self.clock() - started < FREE_ENTRY_POINT_SECONDS
+
     def record_sent(self, number: PhoneNumber, body: dict, wamid: str, wa_id: str) -> dict:
         """Keep an accepted send: the request body plus wamid, phone_number_id, wa_id and at."""
-        record = {**body, "wamid": wamid, "phone_number_id": number.id, "wa_id": wa_id, "at": self.clock()}
+        record = {**body, "wamid": wamid, "phone_number_id": number.id, "wa_id": wa_id, "at": self.clock(),
+                  "status": "accepted", "statuses": []}
         self.messages.append(record)
         self._sent_by_wamid[wamid] = record
         return record
@@ -268,7 +278,8 @@ class MetaWorld:
         entry = self.media_urls.get(url_token)
         if entry is None or entry[0] != media_id or self.clock() >= entry[1]:
             return None
-        return self.media.get(media_id)
+        media = self.media.get(media_id)
+        return media if media is not None and media.alive(self.clock()) else None
 
     # conveniences for tests -----------------------------------------------------------------------
     def seed_signup(self, **options: object):  # -> onboarding.Onboarding

@@ -65,7 +65,8 @@ async def test_messages_sent_from_the_business_app_are_mirrored_as_such(inbound)
                                  "timestamp": "1893456100", "type": "text", "text": {"body": "Sent from my phone"}}]}
     await inbound.post_raw(envelope(inbound.waba_id, "smb_message_echoes", value))
     messages = await inbound.wait_for(lambda m: len(replies(m)) >= 2)
-    assert "WhatsApp Business app" in replies(messages)[1]["text"] and "Sent from my phone" in replies(messages)[1]["text"]
+    echo = replies(messages)[1]["text"]
+    assert "WhatsApp Business app" in echo and "Sent from my phone" in echo
 
 
 async def test_template_status_changes_are_announced_in_the_channel(inbound):

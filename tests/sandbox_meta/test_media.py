@@ -142,8 +142,8 @@ async def test_inbound_media_is_downloadable_with_the_tenant_token(client, tenan
     )
     document = response.json()["payload"]["entry"][0]["changes"][0]["value"]["messages"][0]["document"]
     assert document["filename"] == "cv.pdf" and document["caption"] == "My CV"
-    assert (
-        document["mime_type"] == "application/pdf" and document["sha256"] == hashlib.sha256(PDF).hexdigest()
-    )
+    # Webhooks carry the digest in base64 (Graph's GET /{media_id} answers it in hex).
+    digest = base64.b64encode(hashlib.sha256(PDF).digest()).decode()
+    assert document["mime_type"] == "application/pdf" and document["sha256"] == digest
     info = (await client.get(f"/{V}/{document['id']}", headers=bearer(tenant.token))).json()
     assert (await client.get(_path(info["url"]), headers=tenant.headers)).content == PDF
