@@ -35,7 +35,8 @@ BOT_SCOPES = (
     "channels:read",  # conversations.info: is the bot in the chosen public channel?
     "groups:read",  # conversations.info on private channels the bot was invited to
     "channels:join",  # conversations.join: a public channel chosen in the Home tab
-    "channels:manage",  # conversations.create/invite: a channel for a newly connected number
+    "channels:manage",  # conversations.create/invite on public channels (SLACK_CHANNEL_VISIBILITY=public)
+    "groups:write",  # conversations.create/invite on private channels: the default for a new number
     "users:read",  # users.info: only admins, owners and the connector may change a number
 )
 BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")

@@ -50,12 +50,18 @@ class SlackNotifier(WorkspaceNotifier):
         self.publisher = HomePublisher(services, clients, WorkspaceRoles())
 
     async def ensure_channel(
-        self, team_id: str, user_id: str, display_phone_number: str | None
+        self, team_id: str, user_id: str, display_phone_number: str | None, verified_name: str | None = None
     ) -> str | None:
         client = await self.clients.for_team(team_id)
         if client is None:
             return None
-        return await create_number_channel(client, display_phone_number, user_id)
+        return await create_number_channel(
+            client,
+            verified_name=verified_name,
+            display_phone_number=display_phone_number,
+            invite_user_id=user_id or None,
+            private=self.services.settings.SLACK_CHANNEL_VISIBILITY == "private",
+        )
 
     async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:
         client = await self.clients.for_team(team_id)

@@ -78,7 +78,9 @@ async def activate_number(
         channel_id = number.slack_channel_id
     if channel_id is None:
         try:
-            channel_id = await services.notifier.ensure_channel(team_id, actor, number.display_phone_number)
+            channel_id = await services.notifier.ensure_channel(
+                team_id, actor, number.display_phone_number, number.verified_name
+            )
         except Exception:
             log.exception("could not get a channel for number %s", phone_number_id)
         if channel_id is None:

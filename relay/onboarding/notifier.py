@@ -27,8 +27,11 @@ class ConnectionSummary:
 
 
 class WorkspaceNotifier(Protocol):
-    async def ensure_channel(self, team_id: str, user_id: str, display_phone_number: str | None) -> str | None:
-        """A channel for a newly connected number's conversations (None if Slack would not give one)."""
+    async def ensure_channel(
+        self, team_id: str, user_id: str, display_phone_number: str | None, verified_name: str | None = None
+    ) -> str | None:
+        """A channel for a newly connected number's conversations, named after the business and with
+        ``user_id`` invited (None if Slack would not give one)."""
         ...
 
     async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:
@@ -43,7 +46,9 @@ class WorkspaceNotifier(Protocol):
 class SilentNotifier:
     """Used when no Slack side is attached (CLI tools, unit tests of the core)."""
 
-    async def ensure_channel(self, team_id: str, user_id: str, display_phone_number: str | None) -> str | None:
+    async def ensure_channel(
+        self, team_id: str, user_id: str, display_phone_number: str | None, verified_name: str | None = None
+    ) -> str | None:
         return None
 
     async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:

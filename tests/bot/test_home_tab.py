@@ -81,10 +81,11 @@ async def test_a_connected_number_appears_and_the_connector_gets_a_dm(stack, sla
     assert any(key.startswith("reconnect_account:") for key in buttons)
     assert any(key.startswith("disconnect_account:") for key in buttons)
 
-    # the channel was made for the number, named after its digits, with the connector in it
+    # the channel was made for the number: private, named after the business, with the connector in it
     channel = stack.slack.find_channel(channel_id)
-    digits = re.sub(r"\D", "", number["display_phone_number"])
-    assert channel.name == f"whatsapp-{digits[-8:]}" and not channel.is_private
+    business = number["verified_name"]  # the simulator's businesses are "Client Company <n>"
+    assert re.fullmatch(r"Client Company \d+", business)
+    assert channel.name == "wa-" + business.lower().replace(" ", "-") and channel.is_private
     assert "U0ADMIN" in channel.members
 
     dms = [c for c in stack.slack.calls("chat.postMessage") if c["args"].get("channel") == "U0ADMIN"]
