@@ -18,12 +18,15 @@ MAX_BLOCKS = 100
 PAGE_BLOCK_BUDGET = 60  # blocks for account cards on one page; the page frame adds at most 8 more
 PAGE_NUMBER_LIMIT = 15  # numbers per page, so a page stays readable
 CARD_FRAME_BLOCKS = 3  # context, actions, divider around an account's number sections
+NUMBER_BLOCKS = 2  # a number's section, and the invite menu under it
+MAX_INVITES = 10  # people invited at once from the Home tab (one conversations.invite each)
 
 # action_ids the listeners register (bot/listeners/*)
 ACTION_CONNECT = "connect_whatsapp"
 ACTION_RECONNECT = "reconnect_account"
 ACTION_DISCONNECT = "disconnect_account"
 ACTION_MOVE_NUMBER = "move_number"
+ACTION_INVITE = "invite_to_channel"
 ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
 NUMBER_BLOCK_PREFIX = "number:"
@@ -119,14 +122,15 @@ def paginate(cards: tuple[AccountCard, ...]) -> list[list[CardSlice]]:
     for card in cards:
         remaining = card.numbers
         while True:
-            room = min(PAGE_BLOCK_BUDGET - used_blocks - CARD_FRAME_BLOCKS, PAGE_NUMBER_LIMIT - used_numbers)
+            room = min((PAGE_BLOCK_BUDGET - used_blocks - CARD_FRAME_BLOCKS) // NUMBER_BLOCKS,
+                       PAGE_NUMBER_LIMIT - used_numbers)
             if pages[-1] and room < len(remaining):
                 pages.append([])
                 used_blocks = used_numbers = 0
                 continue
             take = min(room, len(remaining))
             pages[-1].append(CardSlice(card, remaining[:take]))
-            used_blocks += CARD_FRAME_BLOCKS + take
+            used_blocks += CARD_FRAME_BLOCKS + NUMBER_BLOCKS * take
             used_numbers += take
             remaining = remaining[take:]
             if not remaining:
@@ -173,6 +177,24 @@ def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
     return block
 
 
+def _invite_block(card: AccountCard, line: NumberLine) -> dict[str, Any] | None:
+    """A people picker under a number whose channel exists: choosing teammates invites them to it."""
+    if not (card.can_manage and line.connected and line.channel_id and card.status != "disconnected"):
+        return None
+    return {
+        "type": "actions",
+        "block_id": f"invite:{line.phone_number_id}"[:255],
+        "elements": [
+            {
+                "type": "multi_users_select",
+                "action_id": keyed_action(ACTION_INVITE, line.phone_number_id),
+                "placeholder": _plain(wording.INVITE_PLACEHOLDER),
+                "max_selected_items": MAX_INVITES,
+            }
+        ],
+    }
+
+
 def _connected_by(card: AccountCard) -> str:
     when = card.connected_at
     return wording.connected_by_line(
@@ -184,7 +206,11 @@ def _connected_by(card: AccountCard) -> str:
 
 def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
     card = piece.card
-    blocks = [_number_block(card, line) for line in piece.numbers]
+    blocks: list[dict[str, Any]] = []
+    for line in piece.numbers:
+        blocks.append(_number_block(card, line))
+        if (invite := _invite_block(card, line)) is not None:
+            blocks.append(invite)
     notes = [_connected_by(card)]
     if not card.can_manage:
         notes.append(wording.managed_by_line(card.connected_by))

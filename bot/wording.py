@@ -24,6 +24,7 @@ CONNECT_HINT = "The connect link works once and expires after 15 minutes; reopen
 RECONNECT_BUTTON = "Reconnect"
 DISCONNECT_BUTTON = "Disconnect"
 CHANNEL_PLACEHOLDER = "Choose a channel"
+INVITE_PLACEHOLDER = "Invite teammates to this channel"
 FALLBACK_TEXT = "WhatsApp Business numbers connected to this workspace"
 
 STATUS_LABELS = {
@@ -126,6 +127,59 @@ def notice_channel_unavailable(channel_id: str) -> str:
 
 
 NOTICE_FAILED = ":warning: That didn't work. Please try again in a moment. Nothing was changed."
+
+# conversations.invite errors about one person, as "<@U…> <reason>"
+INVITE_PERSON_ERRORS = {
+    "user_not_found": "isn't in this workspace any more",
+    "cant_invite_self": "is me, and I'm already there",
+    "user_is_restricted": "is a guest and can only join channels an admin allows",
+    "user_is_ultra_restricted": "is a single-channel guest and can't join another channel",
+    "ura_max_channels": "is a guest who is already in as many channels as allowed",
+    "cant_invite": "can't be invited to this channel",
+    "user_is_bot": "is an app, not a person",
+}
+INVITE_PERSON_UNKNOWN = "couldn't be invited (Slack said `{error}`)"
+
+# conversations.invite errors about the channel: nobody could be invited
+INVITE_CHANNEL_ERRORS = {
+    "not_in_channel": "I'm no longer a member of <#{channel}>. Add me back (type `/invite @` and my name there), "
+                      "then invite your teammates again.",
+    "channel_not_found": "I can't see <#{channel}> any more: if it's private, someone removed me. Add me back "
+                         "(type `/invite @` and my name there) or choose another channel.",
+    "is_archived": "<#{channel}> is archived. Choose another channel for this number first.",
+    "restricted_action": "Your workspace's settings don't let apps invite people to <#{channel}>. "
+                         "Invite them from the channel itself.",
+    "missing_scope": "I'm missing a permission to invite people. Ask an admin to reinstall the app.",
+}
+INVITE_CHANNEL_UNKNOWN = "Slack wouldn't let me invite anyone to <#{channel}> (it said `{error}`)."
+
+
+def notice_invited(
+    channel_id: str, invited: list[str], already_in: list[str], failed: list[tuple[str, str]]
+) -> str:
+    """What happened to each person chosen in a number's invite menu."""
+
+    def people(user_ids: list[str]) -> str:
+        return ", ".join(f"<@{u}>" for u in user_ids)
+
+    lines = []
+    if invited:
+        lines.append(f":white_check_mark: Invited {people(invited)} to <#{channel_id}>.")
+    if already_in:
+        verb = "was" if len(already_in) == 1 else "were"
+        lines.append(f":information_source: {people(already_in)} {verb} already in <#{channel_id}>.")
+    for user_id, error in failed:
+        reason = INVITE_PERSON_ERRORS.get(error) or INVITE_PERSON_UNKNOWN.format(error=error)
+        lines.append(f":warning: <@{user_id}> {reason}.")
+    return "\n".join(lines) or f"Nobody was chosen, so nobody was invited to <#{channel_id}>."
+
+
+def notice_invite_refused(channel_id: str, error: str) -> str:
+    template = INVITE_CHANNEL_ERRORS.get(error, INVITE_CHANNEL_UNKNOWN)
+    return ":warning: " + template.format(channel=channel_id, error=error) + " Nobody was invited."
+
+
+NOTICE_NO_CHANNEL_TO_INVITE = ":warning: This number has no channel yet. Choose one first, then invite teammates."
 
 # ---- direct message to the person who connected a number ------------------------------------------------
 

@@ -93,6 +93,13 @@ def test_active_number_for_a_manager():
     select = controls["move_number:100001"]
     assert select["type"] == "conversations_select" and select["initial_conversation"] == "C0PUBLIC"
     assert set(select["filter"]["include"]) == {"public", "private"}
+    invite = controls["invite_to_channel:100001"]
+    assert invite["type"] == "multi_users_select" and invite["max_selected_items"] <= 10
+
+
+def test_no_invite_menu_without_a_channel():
+    view = build_home_view(HomeState(connect_url=URL, cards=(card(numbers=[line(channel_id=None)]),)))
+    assert "move_number:100001" in elements(view) and "invite_to_channel:100001" not in elements(view)
 
 
 def test_a_viewer_who_may_not_manage_sees_state_without_controls():
