@@ -27,6 +27,7 @@ ACTION_RECONNECT = "reconnect_account"
 ACTION_DISCONNECT = "disconnect_account"
 ACTION_MOVE_NUMBER = "move_number"
 ACTION_INVITE = "invite_to_channel"
+ACTION_CHECK_NUMBER = "check_number"
 ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
 NUMBER_BLOCK_PREFIX = "number:"
@@ -54,11 +55,12 @@ class NumberLine:
     phone_number_id: str
     display_phone_number: str | None
     verified_name: str | None
-    status: str  # pending | active | disconnected | error
+    status: str  # pending | active | limited | payment_missing | blocked | disconnected | error
     quality_rating: str | None
     channel_id: str | None
     connected: bool  # chosen by the workspace: only then can its channel be changed
     detail: str | None = None  # one short sentence on why it is not simply active
+    checkable: bool = False  # Meta limits or blocks it: offer to ask Meta again once it's fixed
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class AccountCard:
     connected_by: str | None
     connected_at: datetime | None
     can_manage: bool
+    needs_reconnect: bool = False  # disconnected, in error, token rejected, or numbers still to choose
 
 
 @dataclass(frozen=True)
@@ -177,22 +180,33 @@ def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
     return block
 
 
-def _invite_block(card: AccountCard, line: NumberLine) -> dict[str, Any] | None:
-    """A people picker under a number whose channel exists: choosing teammates invites them to it."""
-    if not (card.can_manage and line.connected and line.channel_id and card.status != "disconnected"):
+def _number_actions(card: AccountCard, line: NumberLine) -> dict[str, Any] | None:
+    """Under a number, for managers: a people picker that invites teammates to its channel, and Check again
+    when Meta limits or blocks it."""
+    if not (card.can_manage and line.connected and card.status != "disconnected"):
         return None
-    return {
-        "type": "actions",
-        "block_id": f"invite:{line.phone_number_id}"[:255],
-        "elements": [
+    elements: list[dict[str, Any]] = []
+    if line.channel_id:
+        elements.append(
             {
                 "type": "multi_users_select",
                 "action_id": keyed_action(ACTION_INVITE, line.phone_number_id),
                 "placeholder": _plain(wording.INVITE_PLACEHOLDER),
                 "max_selected_items": MAX_INVITES,
             }
-        ],
-    }
+        )
+    if line.checkable:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": keyed_action(ACTION_CHECK_NUMBER, line.phone_number_id),
+                "text": _plain(wording.CHECK_AGAIN_BUTTON),
+                "value": line.phone_number_id,
+            }
+        )
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": f"invite:{line.phone_number_id}"[:255], "elements": elements}
 
 
 def _connected_by(card: AccountCard) -> str:
@@ -209,22 +223,25 @@ def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for line in piece.numbers:
         blocks.append(_number_block(card, line))
-        if (invite := _invite_block(card, line)) is not None:
-            blocks.append(invite)
+        if (actions := _number_actions(card, line)) is not None:
+            blocks.append(actions)
     notes = [_connected_by(card)]
     if not card.can_manage:
         notes.append(wording.managed_by_line(card.connected_by))
     blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
     if card.can_manage:
-        buttons: list[dict[str, Any]] = [
-            {
-                "type": "button",
-                "action_id": keyed_action(ACTION_RECONNECT, card.account_id),
-                "text": _plain(wording.RECONNECT_BUTTON),
-                "url": connect_url,
-                "value": str(card.account_id),
-            }
-        ]
+        buttons: list[dict[str, Any]] = []
+        if card.needs_reconnect:
+            buttons.append(
+                {
+                    "type": "button",
+                    "action_id": keyed_action(ACTION_RECONNECT, card.account_id),
+                    "text": _plain(wording.RECONNECT_BUTTON),
+                    "url": connect_url,
+                    "value": str(card.account_id),
+                    "style": "primary",
+                }
+            )
         if card.status != "disconnected":
             numbers = [
                 escape(n.display_phone_number or n.phone_number_id) for n in card.numbers if n.connected
@@ -245,7 +262,8 @@ def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
                     },
                 }
             )
-        blocks.append({"type": "actions", "block_id": f"account:{card.account_id}", "elements": buttons})
+        if buttons:
+            blocks.append({"type": "actions", "block_id": f"account:{card.account_id}", "elements": buttons})
     blocks.append({"type": "divider"})
     return blocks
 

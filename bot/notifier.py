@@ -35,8 +35,8 @@ def connection_message(summary: ConnectionSummary) -> dict[str, Any]:
     ]
     count = max(len(summary.numbers), 1)
     sections = [wording.connected_headline(count, summary.reconnected), "\n".join(lines)]
+    # only what applies: the payment reminder appears when Meta says the payment method is missing
     sections += [wording.WARNINGS[w] for w in summary.warnings if w in wording.WARNINGS]
-    sections.append(wording.PAYMENT_REMINDER)
     return {
         "text": wording.connected_fallback(count, summary.reconnected),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": s[:3000]}} for s in sections if s],

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import wording
 from bot.channels import ChannelAccess, invite_people, make_ready
 from bot.home import (
+    ACTION_CHECK_NUMBER,
     ACTION_DISCONNECT,
     ACTION_INVITE,
     ACTION_MOVE_NUMBER,
@@ -25,6 +26,7 @@ from bot.home import (
 )
 from bot.listeners import BotParts
 from bot.permissions import may_manage
+from relay.onboarding.health import HealthCheckFailed, check_number_health
 from relay.onboarding.manage import NotFoundInWorkspace, disconnect_account, move_number
 from storage.models import WhatsAppAccount
 from storage.repositories import AccountRepository, TenantRepository
@@ -123,6 +125,21 @@ async def invite_teammates(
                                   list(outcome.failed))
 
 
+async def check_again(
+    parts: BotParts, client: AsyncWebClient, *, team_id: str, user_id: str, phone_number_id: str
+) -> str:
+    """Ask Meta again whether the number can send; the notice says what Meta answered."""
+    account = await _account_in_team(parts, team_id, phone_number_id=phone_number_id)
+    refusal = await _refusal(parts, client, team_id, user_id, account)
+    if refusal is not None:
+        return refusal
+    try:
+        checked = await check_number_health(parts.services, team_id=team_id, phone_number_id=phone_number_id)
+    except HealthCheckFailed as exc:
+        return wording.NOTICE_CHECK_FAILED.get(exc.reason, wording.NOTICE_NOT_FOUND)
+    return wording.NOTICE_CHECKED[checked.sending.value]
+
+
 async def disconnect(
     parts: BotParts, client: AsyncWebClient, *, team_id: str, user_id: str, value: str
 ) -> str | None:
@@ -193,6 +210,23 @@ def register(app: AsyncApp, parts: BotParts) -> None:
             log.exception("inviting teammates in %s failed", context.team_id)
             notice = wording.NOTICE_FAILED
         await answer(client, body, context, notice)  # re-publishing also empties the menu
+
+    @app.action(action_pattern(ACTION_CHECK_NUMBER))
+    async def check_pressed(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        phone_number_id = action_key(str(body["actions"][0].get("action_id", "")))
+        if not (context.team_id and context.user_id and phone_number_id):
+            return
+        try:
+            notice = await check_again(
+                parts, client, team_id=context.team_id, user_id=context.user_id, phone_number_id=phone_number_id
+            )
+        except Exception:
+            log.exception("checking a number's health in %s failed", context.team_id)
+            notice = wording.NOTICE_FAILED
+        await answer(client, body, context, notice)
 
     @app.action(action_pattern(ACTION_DISCONNECT))
     async def disconnect_pressed(

@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 from relay.onboarding.claim_types import ClaimFailed, ClaimProblem, ClaimWarning, support_detail
+from relay.onboarding.health import health_warnings, store_health
 from relay.services import Services
 from storage.models import AccountStatus, RegistrationState, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository
@@ -40,6 +41,7 @@ async def activate_number(
 
     details = await services.graph.get_phone_number(phone_number_id, business_token)
     coexistence = bool(details.is_on_biz_app)  # verified with Meta, whatever the browser said
+    warnings += health_warnings(details.health)  # e.g. no payment method: nothing can be sent yet
     state, error, retry_at = RegistrationState.REGISTERED, None, None
     if coexistence:
         state = RegistrationState.COEXISTENCE
@@ -97,6 +99,7 @@ async def activate_number(
         number.enabled = True
         number.slack_channel_id = number.slack_channel_id or channel_id
         number.quality_rating = details.quality_rating or number.quality_rating
+        store_health(number, details.health)
         await accounts.save_number(number)
         live.is_coexistence = live.is_coexistence or coexistence
         await accounts.set_status(live, AccountStatus.ACTIVE)
