@@ -7,12 +7,34 @@ each stay well below that; button text ≤ 75 characters, section text ≤ 3000.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot import wording
+from bot.home_state import (
+    ACTION_CHECK_NUMBER,
+    ACTION_CONNECT,
+    ACTION_DISCONNECT,
+    ACTION_INVITE,
+    ACTION_MOVE_NUMBER,
+    ACTION_PAGE_NEXT,
+    ACTION_PAGE_PREVIOUS,
+    ACTION_RECONNECT,
+    NUMBER_BLOCK_PREFIX,
+    AccountCard,
+    CardSlice,
+    HomeState,
+    NumberLine,
+    action_key,
+    action_pattern,
+    keyed_action,
+)
+
+__all__ = [  # the Home tab's data and action ids live in bot.home_state; listeners import them from here
+    "ACTION_CHECK_NUMBER", "ACTION_CONNECT", "ACTION_DISCONNECT", "ACTION_INVITE", "ACTION_MOVE_NUMBER",
+    "ACTION_PAGE_NEXT", "ACTION_PAGE_PREVIOUS", "ACTION_RECONNECT", "MAX_BLOCKS", "MAX_INVITES",
+    "AccountCard", "CardSlice", "HomeState", "NumberLine", "action_key", "action_pattern",
+    "build_home_view", "escape", "keyed_action", "page_of", "paginate",
+]
 
 MAX_BLOCKS = 100
 PAGE_BLOCK_BUDGET = 60  # blocks for account cards on one page; the page frame adds at most 8 more
@@ -20,78 +42,6 @@ PAGE_NUMBER_LIMIT = 15  # numbers per page, so a page stays readable
 CARD_FRAME_BLOCKS = 3  # context, actions, divider around an account's number sections
 NUMBER_BLOCKS = 2  # a number's section, and the invite menu under it
 MAX_INVITES = 10  # people invited at once from the Home tab (one conversations.invite each)
-
-# action_ids the listeners register (bot/listeners/*)
-ACTION_CONNECT = "connect_whatsapp"
-ACTION_RECONNECT = "reconnect_account"
-ACTION_DISCONNECT = "disconnect_account"
-ACTION_MOVE_NUMBER = "move_number"
-ACTION_INVITE = "invite_to_channel"
-ACTION_CHECK_NUMBER = "check_number"
-ACTION_PAGE_PREVIOUS = "home_page_previous"
-ACTION_PAGE_NEXT = "home_page_next"
-NUMBER_BLOCK_PREFIX = "number:"
-
-
-def keyed_action(kind: str, key: object) -> str:
-    """An action_id naming what it acts on (Slack wants action_ids unique within a view): ``kind:key``."""
-    return f"{kind}:{key}"[:255]
-
-
-def action_pattern(kind: str) -> re.Pattern[str]:
-    """Matches ``kind`` and every ``kind:key`` (for Bolt's ``app.action``)."""
-    return re.compile(rf"^{re.escape(kind)}(:.*)?$")
-
-
-def action_key(action_id: str) -> str:
-    """The ``key`` of ``kind:key`` ('' when there is none)."""
-    return action_id.partition(":")[2]
-
-
-@dataclass(frozen=True)
-class NumberLine:
-    """One phone number as the Home tab shows it."""
-
-    phone_number_id: str
-    display_phone_number: str | None
-    verified_name: str | None
-    status: str  # pending | active | limited | payment_missing | blocked | disconnected | error
-    quality_rating: str | None
-    channel_id: str | None
-    connected: bool  # chosen by the workspace: only then can its channel be changed
-    detail: str | None = None  # one short sentence on why it is not simply active
-    checkable: bool = False  # Meta limits or blocks it: offer to ask Meta again once it's fixed
-
-
-@dataclass(frozen=True)
-class AccountCard:
-    """A WhatsApp Business account with its numbers, and whether the viewer may change it."""
-
-    account_id: int
-    status: str
-    numbers: tuple[NumberLine, ...]
-    connected_by: str | None
-    connected_at: datetime | None
-    can_manage: bool
-    needs_reconnect: bool = False  # disconnected, in error, token rejected, or numbers still to choose
-
-
-@dataclass(frozen=True)
-class HomeState:
-    """Everything one person's Home tab shows."""
-
-    connect_url: str
-    cards: tuple[AccountCard, ...] = ()
-    page: int = 0
-    notice: str | None = None
-
-
-@dataclass(frozen=True)
-class CardSlice:
-    """The part of an account card that fits on one page (big accounts continue on the next page)."""
-
-    card: AccountCard
-    numbers: tuple[NumberLine, ...]
 
 
 def escape(text: str) -> str:
@@ -108,10 +58,12 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def quality_label(rating: str | None) -> str:
+    """Meta's quality rating in a recruiter's terms ("High — candidates rarely block or report…")."""
     return wording.QUALITY_LABELS.get((rating or "").upper(), wording.QUALITY_UNRATED)
 
 
 def status_label(status: str) -> str:
+    """A number's state with its colour dot ("Payment method missing — messages can't be sent")."""
     return wording.STATUS_LABELS.get(status, wording.STATUS_UNKNOWN)
 
 
