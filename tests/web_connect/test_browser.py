@@ -654,6 +654,7 @@ async def test_on_a_phone_a_blocked_popup_sends_you_on_in_this_tab(stack, browse
         await expect(message).to_contain_text("Continue in this tab instead")
         await expect(message).not_to_contain_text("address bar")
         await expect(page.locator("#error-redirect")).to_be_visible()
+        await expect(page.locator("#error-redirect")).to_have_class("button primary")  # the way on
         await expect(page.locator("#retry")).to_be_hidden()
         await snap(page, "18-phone-popup-blocked")
     finally:

@@ -118,6 +118,8 @@ function showError({ reason, heading, message, quote, next, support, retry = tru
   $('error-support').hidden = !support;
   $('retry').hidden = !retry;
   $('error-redirect').hidden = !redirect;
+  // when continuing in this tab is the only way on, it is the main button
+  $('error-redirect').className = redirect && !retry ? 'button primary' : '';
   show('error', reason);
 }
 
