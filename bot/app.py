@@ -36,7 +36,8 @@ BOT_SCOPES = (
     "channels:read",  # conversations.info: is the bot in the chosen public channel?
     "groups:read",  # conversations.info on private channels the bot was invited to
     "channels:join",  # conversations.join: a public channel chosen in the Home tab
-    "channels:manage",  # conversations.create/invite: a channel for a newly connected number
+    "channels:manage",  # conversations.create/invite on public channels (SLACK_CHANNEL_VISIBILITY=public)
+    "groups:write",  # conversations.create/invite on private channels: the default for a new number
     "channels:history",  # conversations.history/replies: did an attempt whose answer was lost reach Slack?
     "groups:history",  # the same in private channels
     "files:write",  # files upload v2: candidates' images, voice notes and documents into the thread

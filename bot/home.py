@@ -7,85 +7,41 @@ each stay well below that; button text ≤ 75 characters, section text ≤ 3000.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from bot import wording
+from bot.home_state import (
+    ACTION_CHECK_NUMBER,
+    ACTION_CONNECT,
+    ACTION_DISCONNECT,
+    ACTION_INVITE,
+    ACTION_MOVE_NUMBER,
+    ACTION_PAGE_NEXT,
+    ACTION_PAGE_PREVIOUS,
+    ACTION_RECONNECT,
+    NUMBER_BLOCK_PREFIX,
+    AccountCard,
+    CardSlice,
+    HomeState,
+    NumberLine,
+    action_key,
+    action_pattern,
+    keyed_action,
+)
+
+__all__ = [  # the Home tab's data and action ids live in bot.home_state; listeners import them from here
+    "ACTION_CHECK_NUMBER", "ACTION_CONNECT", "ACTION_DISCONNECT", "ACTION_INVITE", "ACTION_MOVE_NUMBER",
+    "ACTION_PAGE_NEXT", "ACTION_PAGE_PREVIOUS", "ACTION_RECONNECT", "MAX_BLOCKS", "MAX_INVITES",
+    "AccountCard", "CardSlice", "HomeState", "NumberLine", "action_key", "action_pattern",
+    "build_home_view", "escape", "keyed_action", "page_of", "paginate",
+]
 
 MAX_BLOCKS = 100
 PAGE_BLOCK_BUDGET = 60  # blocks for account cards on one page; the page frame adds at most 8 more
 PAGE_NUMBER_LIMIT = 15  # numbers per page, so a page stays readable
 CARD_FRAME_BLOCKS = 3  # context, actions, divider around an account's number sections
-
-# action_ids the listeners register (bot/listeners/*)
-ACTION_CONNECT = "connect_whatsapp"
-ACTION_RECONNECT = "reconnect_account"
-ACTION_DISCONNECT = "disconnect_account"
-ACTION_MOVE_NUMBER = "move_number"
-ACTION_PAGE_PREVIOUS = "home_page_previous"
-ACTION_PAGE_NEXT = "home_page_next"
-NUMBER_BLOCK_PREFIX = "number:"
-
-
-def keyed_action(kind: str, key: object) -> str:
-    """An action_id naming what it acts on (Slack wants action_ids unique within a view): ``kind:key``."""
-    return f"{kind}:{key}"[:255]
-
-
-def action_pattern(kind: str) -> re.Pattern[str]:
-    """Matches ``kind`` and every ``kind:key`` (for Bolt's ``app.action``)."""
-    return re.compile(rf"^{re.escape(kind)}(:.*)?$")
-
-
-def action_key(action_id: str) -> str:
-    """The ``key`` of ``kind:key`` ('' when there is none)."""
-    return action_id.partition(":")[2]
-
-
-@dataclass(frozen=True)
-class NumberLine:
-    """One phone number as the Home tab shows it."""
-
-    phone_number_id: str
-    display_phone_number: str | None
-    verified_name: str | None
-    status: str  # pending | active | disconnected | error
-    quality_rating: str | None
-    channel_id: str | None
-    connected: bool  # chosen by the workspace: only then can its channel be changed
-    detail: str | None = None  # one short sentence on why it is not simply active
-
-
-@dataclass(frozen=True)
-class AccountCard:
-    """A WhatsApp Business account with its numbers, and whether the viewer may change it."""
-
-    account_id: int
-    status: str
-    numbers: tuple[NumberLine, ...]
-    connected_by: str | None
-    connected_at: datetime | None
-    can_manage: bool
-
-
-@dataclass(frozen=True)
-class HomeState:
-    """Everything one person's Home tab shows."""
-
-    connect_url: str
-    cards: tuple[AccountCard, ...] = ()
-    page: int = 0
-    notice: str | None = None
-
-
-@dataclass(frozen=True)
-class CardSlice:
-    """The part of an account card that fits on one page (big accounts continue on the next page)."""
-
-    card: AccountCard
-    numbers: tuple[NumberLine, ...]
+NUMBER_BLOCKS = 2  # a number's section, and the invite menu under it
+MAX_INVITES = 10  # people invited at once from the Home tab (one conversations.invite each)
 
 
 def escape(text: str) -> str:
@@ -102,10 +58,12 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def quality_label(rating: str | None) -> str:
+    """Meta's quality rating in a recruiter's terms ("High — candidates rarely block or report…")."""
     return wording.QUALITY_LABELS.get((rating or "").upper(), wording.QUALITY_UNRATED)
 
 
 def status_label(status: str) -> str:
+    """A number's state with its colour dot ("Payment method missing — messages can't be sent")."""
     return wording.STATUS_LABELS.get(status, wording.STATUS_UNKNOWN)
 
 
@@ -119,14 +77,15 @@ def paginate(cards: tuple[AccountCard, ...]) -> list[list[CardSlice]]:
     for card in cards:
         remaining = card.numbers
         while True:
-            room = min(PAGE_BLOCK_BUDGET - used_blocks - CARD_FRAME_BLOCKS, PAGE_NUMBER_LIMIT - used_numbers)
+            room = min((PAGE_BLOCK_BUDGET - used_blocks - CARD_FRAME_BLOCKS) // NUMBER_BLOCKS,
+                       PAGE_NUMBER_LIMIT - used_numbers)
             if pages[-1] and room < len(remaining):
                 pages.append([])
                 used_blocks = used_numbers = 0
                 continue
             take = min(room, len(remaining))
             pages[-1].append(CardSlice(card, remaining[:take]))
-            used_blocks += CARD_FRAME_BLOCKS + take
+            used_blocks += CARD_FRAME_BLOCKS + NUMBER_BLOCKS * take
             used_numbers += take
             remaining = remaining[take:]
             if not remaining:
@@ -173,6 +132,35 @@ def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
     return block
 
 
+def _number_actions(card: AccountCard, line: NumberLine) -> dict[str, Any] | None:
+    """Under a number, for managers: a people picker that invites teammates to its channel, and Check again
+    when Meta limits or blocks it."""
+    if not (card.can_manage and line.connected and card.status != "disconnected"):
+        return None
+    elements: list[dict[str, Any]] = []
+    if line.channel_id:
+        elements.append(
+            {
+                "type": "multi_users_select",
+                "action_id": keyed_action(ACTION_INVITE, line.phone_number_id),
+                "placeholder": _plain(wording.INVITE_PLACEHOLDER),
+                "max_selected_items": MAX_INVITES,
+            }
+        )
+    if line.checkable:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": keyed_action(ACTION_CHECK_NUMBER, line.phone_number_id),
+                "text": _plain(wording.CHECK_AGAIN_BUTTON),
+                "value": line.phone_number_id,
+            }
+        )
+    if not elements:
+        return None
+    return {"type": "actions", "block_id": f"invite:{line.phone_number_id}"[:255], "elements": elements}
+
+
 def _connected_by(card: AccountCard) -> str:
     when = card.connected_at
     return wording.connected_by_line(
@@ -184,21 +172,28 @@ def _connected_by(card: AccountCard) -> str:
 
 def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
     card = piece.card
-    blocks = [_number_block(card, line) for line in piece.numbers]
+    blocks: list[dict[str, Any]] = []
+    for line in piece.numbers:
+        blocks.append(_number_block(card, line))
+        if (actions := _number_actions(card, line)) is not None:
+            blocks.append(actions)
     notes = [_connected_by(card)]
     if not card.can_manage:
         notes.append(wording.managed_by_line(card.connected_by))
     blocks.append({"type": "context", "elements": [_mrkdwn(note) for note in notes]})
     if card.can_manage:
-        buttons: list[dict[str, Any]] = [
-            {
-                "type": "button",
-                "action_id": keyed_action(ACTION_RECONNECT, card.account_id),
-                "text": _plain(wording.RECONNECT_BUTTON),
-                "url": connect_url,
-                "value": str(card.account_id),
-            }
-        ]
+        buttons: list[dict[str, Any]] = []
+        if card.needs_reconnect:
+            buttons.append(
+                {
+                    "type": "button",
+                    "action_id": keyed_action(ACTION_RECONNECT, card.account_id),
+                    "text": _plain(wording.RECONNECT_BUTTON),
+                    "url": connect_url,
+                    "value": str(card.account_id),
+                    "style": "primary",
+                }
+            )
         if card.status != "disconnected":
             numbers = [
                 escape(n.display_phone_number or n.phone_number_id) for n in card.numbers if n.connected
@@ -219,7 +214,8 @@ def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
                     },
                 }
             )
-        blocks.append({"type": "actions", "block_id": f"account:{card.account_id}", "elements": buttons})
+        if buttons:
+            blocks.append({"type": "actions", "block_id": f"account:{card.account_id}", "elements": buttons})
     blocks.append({"type": "divider"})
     return blocks
 

@@ -14,8 +14,9 @@ from bot import wording
 from bot.clients import SlackClients
 from bot.home import AccountCard, HomeState, NumberLine, build_home_view
 from bot.permissions import WorkspaceRoles, may_manage
+from relay.onboarding.health import TOKEN_INVALID_REASON, Sending, sending_of
 from relay.services import Services
-from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount
+from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, HomeViewerRepository
 
 log = logging.getLogger("waslack.slack")
@@ -27,6 +28,14 @@ class AccountRecord:
     numbers: tuple[PhoneNumber, ...]
 
 
+# What Meta's health status means on the Home tab: (status, detail) for a number that is limited or blocked
+SENDING_LINES = {
+    Sending.PAYMENT_MISSING: ("payment_missing", wording.DETAIL_PAYMENT_MISSING),
+    Sending.BLOCKED: ("blocked", wording.DETAIL_BLOCKED),
+    Sending.LIMITED: ("limited", wording.DETAIL_LIMITED),
+}
+
+
 def _active_line(account: WhatsAppAccount, number: PhoneNumber) -> tuple[str, str | None] | None:
     """(status, detail) of a number in an active account; None for numbers the workspace did not choose."""
     state = number.registration_state
@@ -34,6 +43,8 @@ def _active_line(account: WhatsAppAccount, number: PhoneNumber) -> tuple[str, st
         return AccountStatus.ERROR.value, wording.DETAIL_REGISTRATION_FAILED
     if not number.enabled:
         return None
+    if (sending := SENDING_LINES.get(sending_of(number))) is not None:
+        return sending
     if state == RegistrationState.RATE_LIMITED.value:
         return AccountStatus.PENDING.value, wording.DETAIL_REGISTRATION_WAIT
     if state == RegistrationState.PENDING.value:
@@ -64,6 +75,8 @@ def number_lines(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> 
             failed = number.registration_state == RegistrationState.FAILED.value
             line_status = status
             detail = wording.DETAIL_REGISTRATION_FAILED if failed else wording.DETAIL_ACCOUNT_ERROR
+            if account.status_reason == TOKEN_INVALID_REASON:
+                detail = wording.DETAIL_TOKEN_INVALID
         else:
             line_status = AccountStatus.PENDING.value
             detail = None if number.enabled else wording.DETAIL_CHOOSE_NUMBER
@@ -77,9 +90,22 @@ def number_lines(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> 
                 channel_id=number.slack_channel_id,
                 connected=number.enabled,
                 detail=detail,
+                checkable=line_status in ("payment_missing", "blocked", "limited"),
             )
         )
     return tuple(lines)
+
+
+def needs_reconnect(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> bool:
+    """Reconnect only helps a disconnected or failed account, a token Meta no longer honours, or an account
+    whose numbers were never chosen."""
+    if account.status in (AccountStatus.DISCONNECTED.value, AccountStatus.ERROR.value):
+        return True
+    if account.business_token_encrypted is None:
+        return True
+    if account.token_expires_at is not None and account.token_expires_at <= utcnow():
+        return True
+    return account.status == AccountStatus.PENDING.value and not any(n.enabled for n in numbers)
 
 
 def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) -> tuple[AccountCard, ...]:
@@ -97,6 +123,7 @@ def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) ->
             can_manage=may_manage(
                 user_id=user_id, is_admin=is_admin, connected_by=r.account.connected_by_user_id
             ),
+            needs_reconnect=needs_reconnect(r.account, r.numbers),
         )
         for r in ordered
     )

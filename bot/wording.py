@@ -24,23 +24,31 @@ CONNECT_HINT = "The connect link works once and expires after 15 minutes; reopen
 RECONNECT_BUTTON = "Reconnect"
 DISCONNECT_BUTTON = "Disconnect"
 CHANNEL_PLACEHOLDER = "Choose a channel"
+INVITE_PLACEHOLDER = "Invite teammates to this channel"
 FALLBACK_TEXT = "WhatsApp Business numbers connected to this workspace"
+
+WHATSAPP_MANAGER_URL = "https://business.facebook.com/wa/manage/home/"
+WHATSAPP_MANAGER = f"<{WHATSAPP_MANAGER_URL}|WhatsApp Manager>"
 
 STATUS_LABELS = {
     "active": ":large_green_circle: Active",
     "pending": ":large_yellow_circle: Pending",
     "disconnected": ":white_circle: Disconnected",
     "error": ":red_circle: Error",
+    "payment_missing": ":red_circle: Payment method missing — messages can't be sent",
+    "blocked": ":red_circle: Blocked by Meta — messages can't be sent",
+    "limited": ":large_yellow_circle: Active, limited by Meta",
 }
 STATUS_UNKNOWN = ":grey_question: Unknown"
 
-# Meta's quality rating of a number (GREEN / YELLOW / RED; UNKNOWN or missing for new numbers)
+# Meta's quality rating of a number (GREEN / YELLOW / RED; UNKNOWN or missing for new numbers), in the
+# terms that matter to a recruiter: how candidates react to the messages, and what happens next.
 QUALITY_LABELS = {
-    "GREEN": "High",
-    "YELLOW": "Medium",
-    "RED": "Low",
+    "GREEN": "High — candidates rarely block or report these messages",
+    "YELLOW": "Medium — some candidates block or report these messages; keep them relevant",
+    "RED": "Low — many candidates block or report these messages; Meta may soon limit how many you can send",
 }
-QUALITY_UNRATED = "Not rated yet"
+QUALITY_UNRATED = "Not rated yet — Meta rates a number once it has sent messages for a while"
 
 # Why a number is not simply "active": shown under it in the Home tab
 DETAIL_CHOOSE_NUMBER = "Not connected yet: press Reconnect and choose this number to use it."
@@ -52,6 +60,19 @@ DETAIL_REGISTRATION_FAILED = "WhatsApp would not register this number. Press Rec
 DETAIL_ACCOUNT_ERROR = "Something went wrong with this account. Press Reconnect to fix it."
 DETAIL_DISCONNECTED = "Messages are no longer relayed. Press Reconnect to connect it again."
 DETAIL_SUBSCRIPTION_PENDING = "Waiting for Meta to start sending us messages; we retry automatically."
+DETAIL_PAYMENT_MISSING = (
+    f"Meta blocks every message until this WhatsApp Business account has a payment method. Add one in "
+    f"{WHATSAPP_MANAGER} (Overview, then Add payment method), then press Check again."
+)
+DETAIL_BLOCKED = (
+    f"Meta is blocking messages from this number. {WHATSAPP_MANAGER} says why; once it's fixed, press "
+    "Check again."
+)
+DETAIL_LIMITED = (
+    f"Meta limits what this number can send (often until the business is verified). See {WHATSAPP_MANAGER}."
+)
+DETAIL_TOKEN_INVALID = "Meta no longer accepts waslack's access to this account. Press Reconnect to fix it."
+CHECK_AGAIN_BUTTON = "Check again"
 
 
 def number_title(display_phone_number: str | None, verified_name: str | None) -> str:
@@ -60,7 +81,7 @@ def number_title(display_phone_number: str | None, verified_name: str | None) ->
 
 
 def status_line(status_label: str, quality_label: str) -> str:
-    return f"{status_label}   ·   Quality: {quality_label}"
+    return f"{status_label}\nQuality: {quality_label}"
 
 
 def channel_line(channel_id: str | None) -> str:
@@ -127,13 +148,78 @@ def notice_channel_unavailable(channel_id: str) -> str:
 
 NOTICE_FAILED = ":warning: That didn't work. Please try again in a moment. Nothing was changed."
 
+# conversations.invite errors about one person, as "<@U…> <reason>"
+INVITE_PERSON_ERRORS = {
+    "user_not_found": "isn't in this workspace any more",
+    "cant_invite_self": "is me, and I'm already there",
+    "user_is_restricted": "is a guest and can only join channels an admin allows",
+    "user_is_ultra_restricted": "is a single-channel guest and can't join another channel",
+    "ura_max_channels": "is a guest who is already in as many channels as allowed",
+    "cant_invite": "can't be invited to this channel",
+    "user_is_bot": "is an app, not a person",
+}
+INVITE_PERSON_UNKNOWN = "couldn't be invited (Slack said `{error}`)"
+
+# conversations.invite errors about the channel: nobody could be invited
+INVITE_CHANNEL_ERRORS = {
+    "not_in_channel": "I'm no longer a member of <#{channel}>. Add me back (type `/invite @` and my name there), "
+                      "then invite your teammates again.",
+    "channel_not_found": "I can't see <#{channel}> any more: if it's private, someone removed me. Add me back "
+                         "(type `/invite @` and my name there) or choose another channel.",
+    "is_archived": "<#{channel}> is archived. Choose another channel for this number first.",
+    "restricted_action": "Your workspace's settings don't let apps invite people to <#{channel}>. "
+                         "Invite them from the channel itself.",
+    "missing_scope": "I'm missing a permission to invite people. Ask an admin to reinstall the app.",
+}
+INVITE_CHANNEL_UNKNOWN = "Slack wouldn't let me invite anyone to <#{channel}> (it said `{error}`)."
+
+
+def notice_invited(
+    channel_id: str, invited: list[str], already_in: list[str], failed: list[tuple[str, str]]
+) -> str:
+    """What happened to each person chosen in a number's invite menu."""
+
+    def people(user_ids: list[str]) -> str:
+        return ", ".join(f"<@{u}>" for u in user_ids)
+
+    lines = []
+    if invited:
+        lines.append(f":white_check_mark: Invited {people(invited)} to <#{channel_id}>.")
+    if already_in:
+        verb = "was" if len(already_in) == 1 else "were"
+        lines.append(f":information_source: {people(already_in)} {verb} already in <#{channel_id}>.")
+    for user_id, error in failed:
+        reason = INVITE_PERSON_ERRORS.get(error) or INVITE_PERSON_UNKNOWN.format(error=error)
+        lines.append(f":warning: <@{user_id}> {reason}.")
+    return "\n".join(lines) or f"Nobody was chosen, so nobody was invited to <#{channel_id}>."
+
+
+def notice_invite_refused(channel_id: str, error: str) -> str:
+    template = INVITE_CHANNEL_ERRORS.get(error, INVITE_CHANNEL_UNKNOWN)
+    return ":warning: " + template.format(channel=channel_id, error=error) + " Nobody was invited."
+
+
+NOTICE_CHECKED = {
+    "available": ":white_check_mark: Meta says this number can send messages now.",
+    "limited": ":large_yellow_circle: Meta says this number can send, with limits.",
+    "payment_missing": ":credit_card: Meta still sees no payment method for this WhatsApp Business account.",
+    "blocked": ":no_entry: Meta is still blocking messages from this number.",
+    "unknown": ":grey_question: Meta didn't say whether this number can send messages.",
+}
+NOTICE_CHECK_FAILED = {
+    "token_invalid": ":warning: Meta no longer accepts waslack's access to this account. Press Reconnect.",
+    "no_token": ":warning: This account is disconnected. Press Reconnect to connect it again.",
+    "meta_error": ":warning: Meta didn't answer. Try Check again in a minute.",
+}
+
+NOTICE_NO_CHANNEL_TO_INVITE = ":warning: This number has no channel yet. Choose one first, then invite teammates."
+
 # ---- direct message to the person who connected a number ------------------------------------------------
 
 PAYMENT_REMINDER = (
-    ":credit_card: *Before you message candidates*, add a payment method for this WhatsApp Business account "
-    "in WhatsApp Manager (<https://business.facebook.com/wa/manage/home/|open WhatsApp Manager>). Meta bills "
-    "your company directly for conversations; without a payment method, messages you start won't be "
-    "delivered."
+    ":credit_card: *Payment method missing — messages can't be sent.* Meta says this WhatsApp Business "
+    f"account has no payment method yet. Add one in {WHATSAPP_MANAGER} (Overview, then Add payment method); "
+    "Meta bills your company directly. Then press Check again in my Home tab."
 )
 
 WARNINGS = {
@@ -148,6 +234,11 @@ WARNINGS = {
     "no_channel": (
         ":warning: No channel has been chosen for conversations yet. Pick one in my Home tab; until then "
         "incoming messages wait."
+    ),
+    "payment_missing": PAYMENT_REMINDER,
+    "messaging_blocked": (
+        f":no_entry: *Meta is blocking messages from this number.* {WHATSAPP_MANAGER} says why. Once it's "
+        "fixed, press Check again in my Home tab."
     ),
 }
 

@@ -75,6 +75,9 @@ class Settings(BaseModel):
     SLACK_AUTHORIZE_URL: str = Field(
         default="https://slack.com/oauth/v2/authorize", description="Slack's OAuth consent page."
     )
+    SLACK_CHANNEL_VISIBILITY: Literal["private", "public"] = Field(
+        default="private", description="Whether the channel made for a new number is private or public."
+    )
 
     # This deployment
     PUBLIC_BASE_URL: str = Field(description="Where Slack, Meta and browsers reach this relay.")

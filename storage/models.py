@@ -145,6 +145,10 @@ class PhoneNumber(SQLModel, table=True):
     register_retry_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     pin_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     slack_channel_id: str | None = Field(default=None, max_length=32)
+    # Meta's health status: AVAILABLE | LIMITED | BLOCKED (None: not asked yet), and the error codes behind it
+    messaging_status: str | None = Field(default=None, max_length=16)
+    messaging_problems: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # "141006,…"
+    messaging_checked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # claimed by another workspace
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())

@@ -34,7 +34,8 @@ PHONE_NUMBER_FIELDS = (
     "id", "display_phone_number", "verified_name", "quality_rating", "code_verification_status",
     "name_status", "platform_type", "status", "throughput",
 )
-PHONE_NUMBER_DETAIL_FIELDS = (*PHONE_NUMBER_FIELDS, "is_on_biz_app")
+# is_on_biz_app: the coexistence check; health_status: can it send, or is e.g. the payment method missing
+PHONE_NUMBER_DETAIL_FIELDS = (*PHONE_NUMBER_FIELDS, "is_on_biz_app", "health_status")
 TEMPLATE_FIELDS = ("id", "name", "language", "status", "category", "parameter_format", "components")
 
 _PIN = re.compile(r"[0-9]{6}")
@@ -122,7 +123,8 @@ class GraphClient:
     async def get_phone_number(
         self, phone_number_id: str, token: str, fields: Sequence[str] = PHONE_NUMBER_DETAIL_FIELDS
     ) -> PhoneNumber:
-        """One phone number, including ``is_on_biz_app``/``platform_type`` (the coexistence check)."""
+        """One phone number, including ``is_on_biz_app``/``platform_type`` (the coexistence check) and
+        ``health_status`` (whether it can send messages)."""
         call = self._http.call("GET", "/{phone_number_id}", {"phone_number_id": phone_number_id}, token=token,
                                params={"fields": ",".join(fields)})
         return PhoneNumber.from_graph(await self._http.request_json(call))

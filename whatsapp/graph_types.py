@@ -101,6 +101,53 @@ class TokenInfo:
         return self.target_ids("whatsapp_business_management")
 
 
+PAYMENT_METHOD_ERROR = 141006  # health status: "There is an error with the payment method"
+
+
+@dataclass(frozen=True)
+class HealthProblem:
+    """One reason Meta gives for limiting or blocking messages (``health_status.entities[].errors[]``)."""
+
+    entity_type: str  # PHONE_NUMBER | WABA | BUSINESS | APP
+    error_code: int | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class MessagingHealth:
+    """``health_status`` of a phone number: whether it can send, and why not (Meta's health status API).
+
+    ``can_send_message`` is AVAILABLE, LIMITED or BLOCKED for the number, its WABA, business and app as a
+    whole; each entity that is not AVAILABLE lists errors."""
+
+    can_send_message: str | None
+    problems: tuple[HealthProblem, ...]
+
+    @classmethod
+    def from_graph(cls, data: Any) -> MessagingHealth | None:
+        if not isinstance(data, dict):
+            return None
+        problems = tuple(
+            HealthProblem(
+                entity_type=_str(entity.get("entity_type")) or "UNKNOWN",
+                error_code=_int(error.get("error_code")),
+                description=_str(error.get("error_description")),
+            )
+            for entity in map(_dict, _list(data.get("entities")))
+            for error in map(_dict, _list(entity.get("errors")))
+        )
+        status = _str(data.get("can_send_message"))
+        return cls(status.upper() if status else None, problems)
+
+    @property
+    def error_codes(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(p.error_code for p in self.problems if p.error_code is not None))
+
+    @property
+    def payment_method_missing(self) -> bool:
+        return PAYMENT_METHOD_ERROR in self.error_codes
+
+
 @dataclass(frozen=True)
 class PhoneNumber:
     """A business phone number of a WABA, with the fields we request."""
@@ -116,6 +163,7 @@ class PhoneNumber:
     throughput_level: str | None
     is_on_biz_app: bool | None
     raw: dict[str, Any] = field(repr=False)
+    health: MessagingHealth | None = None  # only when ``health_status`` was requested
 
     @classmethod
     def from_graph(cls, data: dict[str, Any]) -> PhoneNumber:
@@ -132,6 +180,7 @@ class PhoneNumber:
             throughput_level=_str(_dict(data.get("throughput")).get("level")),
             is_on_biz_app=on_biz_app if isinstance(on_biz_app, bool) else None,
             raw=data,
+            health=MessagingHealth.from_graph(data.get("health_status")),
         )
 
 

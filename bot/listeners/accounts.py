@@ -1,4 +1,5 @@
-"""Managing a connected number from the Home tab: its channel (conversations select) and disconnect.
+"""Managing a connected number from the Home tab: its channel (conversations select), inviting teammates to
+that channel (users multi-select), and disconnect.
 
 Every action re-checks who is asking: a payload can be forged, the buttons' absence proves nothing.
 """
@@ -12,10 +13,20 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import wording
-from bot.channels import ChannelAccess, make_ready
-from bot.home import ACTION_DISCONNECT, ACTION_MOVE_NUMBER, action_key, action_pattern, page_of
+from bot.channels import ChannelAccess, invite_people, make_ready
+from bot.home import (
+    ACTION_CHECK_NUMBER,
+    ACTION_DISCONNECT,
+    ACTION_INVITE,
+    ACTION_MOVE_NUMBER,
+    MAX_INVITES,
+    action_key,
+    action_pattern,
+    page_of,
+)
 from bot.listeners import BotParts
 from bot.permissions import may_manage
+from relay.onboarding.health import HealthCheckFailed, check_number_health
 from relay.onboarding.manage import NotFoundInWorkspace, disconnect_account, move_number
 from storage.models import WhatsAppAccount
 from storage.repositories import AccountRepository, TenantRepository
@@ -86,6 +97,49 @@ async def change_channel(
     return None
 
 
+async def invite_teammates(
+    parts: BotParts,
+    client: AsyncWebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    phone_number_id: str,
+    user_ids: list[str],
+) -> str:
+    """Invite ``user_ids`` to the number's channel (as stored, never as the payload says); the notice says
+    what happened to each person."""
+    account = await _account_in_team(parts, team_id, phone_number_id=phone_number_id)
+    refusal = await _refusal(parts, client, team_id, user_id, account)
+    if refusal is not None:
+        return refusal
+    async with parts.services.database.session() as session:
+        number = await AccountRepository(session, parts.services.cipher).number_by_phone_number_id(phone_number_id)
+    channel_id = number.slack_channel_id if number else None
+    if channel_id is None:
+        return wording.NOTICE_NO_CHANNEL_TO_INVITE
+    outcome = await invite_people(client, channel_id, user_ids[:MAX_INVITES])
+    if outcome.channel_error is not None and not (outcome.invited or outcome.already_in):
+        return wording.notice_invite_refused(channel_id, outcome.channel_error)
+    log.info("invited %d people to %s for %s in %s", len(outcome.invited), channel_id, user_id, team_id)
+    return wording.notice_invited(channel_id, list(outcome.invited), list(outcome.already_in),
+                                  list(outcome.failed))
+
+
+async def check_again(
+    parts: BotParts, client: AsyncWebClient, *, team_id: str, user_id: str, phone_number_id: str
+) -> str:
+    """Ask Meta again whether the number can send; the notice says what Meta answered."""
+    account = await _account_in_team(parts, team_id, phone_number_id=phone_number_id)
+    refusal = await _refusal(parts, client, team_id, user_id, account)
+    if refusal is not None:
+        return refusal
+    try:
+        checked = await check_number_health(parts.services, team_id=team_id, phone_number_id=phone_number_id)
+    except HealthCheckFailed as exc:
+        return wording.NOTICE_CHECK_FAILED.get(exc.reason, wording.NOTICE_NOT_FOUND)
+    return wording.NOTICE_CHECKED[checked.sending.value]
+
+
 async def disconnect(
     parts: BotParts, client: AsyncWebClient, *, team_id: str, user_id: str, value: str
 ) -> str | None:
@@ -130,6 +184,47 @@ def register(app: AsyncApp, parts: BotParts) -> None:
             )
         except Exception:
             log.exception("changing a number's channel in %s failed", context.team_id)
+            notice = wording.NOTICE_FAILED
+        await answer(client, body, context, notice)
+
+    @app.action(action_pattern(ACTION_INVITE))
+    async def teammates_chosen(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        action = body["actions"][0]
+        phone_number_id = action_key(str(action.get("action_id", "")))
+        chosen = [u for u in action.get("selected_users") or [] if isinstance(u, str)]
+        if not (context.team_id and context.user_id and phone_number_id and chosen):
+            return  # a menu emptied by hand: nothing to do
+        try:
+            notice = await invite_teammates(
+                parts,
+                client,
+                team_id=context.team_id,
+                user_id=context.user_id,
+                phone_number_id=phone_number_id,
+                user_ids=chosen,
+            )
+        except Exception:
+            log.exception("inviting teammates in %s failed", context.team_id)
+            notice = wording.NOTICE_FAILED
+        await answer(client, body, context, notice)  # re-publishing also empties the menu
+
+    @app.action(action_pattern(ACTION_CHECK_NUMBER))
+    async def check_pressed(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        phone_number_id = action_key(str(body["actions"][0].get("action_id", "")))
+        if not (context.team_id and context.user_id and phone_number_id):
+            return
+        try:
+            notice = await check_again(
+                parts, client, team_id=context.team_id, user_id=context.user_id, phone_number_id=phone_number_id
+            )
+        except Exception:
+            log.exception("checking a number's health in %s failed", context.team_id)
             notice = wording.NOTICE_FAILED
         await answer(client, body, context, notice)
 

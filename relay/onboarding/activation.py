@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from relay.activity import number_connected
 from relay.onboarding.claim_types import ClaimFailed, ClaimProblem, ClaimWarning, support_detail
+from relay.onboarding.health import health_warnings, store_health
 from relay.services import Services
 from storage.models import AccountStatus, RegistrationState, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository
@@ -41,6 +42,7 @@ async def activate_number(
 
     details = await services.graph.get_phone_number(phone_number_id, business_token)
     coexistence = bool(details.is_on_biz_app)  # verified with Meta, whatever the browser said
+    warnings += health_warnings(details.health)  # e.g. no payment method: nothing can be sent yet
     state, error, retry_at = RegistrationState.REGISTERED, None, None
     if coexistence:
         state = RegistrationState.COEXISTENCE
@@ -79,7 +81,9 @@ async def activate_number(
         channel_id = number.slack_channel_id
     if channel_id is None:
         try:
-            channel_id = await services.notifier.ensure_channel(team_id, actor, number.display_phone_number)
+            channel_id = await services.notifier.ensure_channel(
+                team_id, actor, number.display_phone_number, number.verified_name
+            )
         except Exception:
             log.exception("could not get a channel for number %s", phone_number_id)
         if channel_id is None:
@@ -96,6 +100,7 @@ async def activate_number(
         number.enabled = True
         number.slack_channel_id = number.slack_channel_id or channel_id
         number.quality_rating = details.quality_rating or number.quality_rating
+        store_health(number, details.health)
         await accounts.save_number(number)
         live.is_coexistence = live.is_coexistence or coexistence
         await accounts.set_status(live, AccountStatus.ACTIVE)

@@ -43,6 +43,8 @@ class ClaimWarning(enum.StrEnum):
     SUBSCRIPTION_PENDING = "subscription_pending"  # webhooks not subscribed yet; retried by a job
     REGISTRATION_WAIT = "registration_wait"  # 133016: Meta blocks registration for 72 hours
     NO_CHANNEL = "no_channel"  # Slack gave no channel; pick one in the Home tab
+    PAYMENT_MISSING = "payment_missing"  # health status 141006: no payment method, nothing can be sent
+    MESSAGING_BLOCKED = "messaging_blocked"  # health status BLOCKED for another reason
 
 
 LINK_PROBLEMS = {

@@ -26,9 +26,20 @@ class ConnectionSummary:
     warnings: tuple[str, ...] = field(default=())  # problem kinds the recruiter must know about
 
 
+@dataclass(frozen=True)
+class LinkAudience:
+    """Whom a connect link is for, in words people recognise (None where Slack would not say)."""
+
+    workspace_name: str | None = None
+    user_name: str | None = None
+
+
 class WorkspaceNotifier(Protocol):
-    async def ensure_channel(self, team_id: str, user_id: str, display_phone_number: str | None) -> str | None:
-        """A channel for a newly connected number's conversations (None if Slack would not give one)."""
+    async def ensure_channel(
+        self, team_id: str, user_id: str, display_phone_number: str | None, verified_name: str | None = None
+    ) -> str | None:
+        """A channel for a newly connected number's conversations, named after the business and with
+        ``user_id`` invited (None if Slack would not give one)."""
         ...
 
     async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:
@@ -39,15 +50,31 @@ class WorkspaceNotifier(Protocol):
         """Re-publish the Home tab for every user of the workspace who has opened it."""
         ...
 
+    async def describe_audience(self, team_id: str, user_id: str) -> LinkAudience:
+        """The workspace's and the person's names, for the connect page to say whom the link is for."""
+        ...
+
+    async def channel_name(self, team_id: str, channel_id: str) -> str | None:
+        """A channel's current name (names change; ids are what we store)."""
+        ...
+
 
 class SilentNotifier:
     """Used when no Slack side is attached (CLI tools, unit tests of the core)."""
 
-    async def ensure_channel(self, team_id: str, user_id: str, display_phone_number: str | None) -> str | None:
+    async def ensure_channel(
+        self, team_id: str, user_id: str, display_phone_number: str | None, verified_name: str | None = None
+    ) -> str | None:
         return None
 
     async def announce_connection(self, team_id: str, user_id: str, summary: ConnectionSummary) -> None:
         return None
 
     async def refresh_home(self, team_id: str) -> None:
+        return None
+
+    async def describe_audience(self, team_id: str, user_id: str) -> LinkAudience:
+        return LinkAudience()
+
+    async def channel_name(self, team_id: str, channel_id: str) -> str | None:
         return None

@@ -60,7 +60,8 @@ async def import_preconnected_number(services: Services, team_id: str) -> str:
         await session.commit()
     if channel_id is None:
         try:
-            channel_id = await services.notifier.ensure_channel(team_id, "", number_info.display_phone_number)
+            channel_id = await services.notifier.ensure_channel(team_id, "", number_info.display_phone_number,
+                                                               number_info.verified_name)
         except Exception:
             log.exception("could not get a channel for the configured number %s", phone_number_id)
     async with services.database.session() as session:

@@ -19,7 +19,7 @@ NUMBER_FIELDS = (
     "name_status", "new_name_status", "platform_type", "is_on_biz_app", "throughput", "webhook_configuration",
     "country_code", "country_dial_code", "account_mode", "host_platform", "is_official_business_account",
     "messaging_limit_tier", "whatsapp_business_manager_messaging_limit", "last_onboarded_time",
-    "unified_cert_status", "is_pin_enabled", "search_visibility",
+    "unified_cert_status", "is_pin_enabled", "search_visibility", "health_status",
 )  # fmt: skip
 NUMBER_LIST_DEFAULT = (
     "verified_name", "code_verification_status", "display_phone_number", "quality_rating", "platform_type",
@@ -36,6 +36,33 @@ WABA_FIELDS = (
     "business_verification_status", "country", "ownership_type", "on_behalf_of_business_info",
 )  # fmt: skip
 WABA_DEFAULT = ("id", "name", "currency", "timezone_id", "message_template_namespace")
+
+
+# Health status API: a WABA without a payment method is BLOCKED with this error (Meta's OpenAPI example).
+PAYMENT_METHOD_ERROR = {
+    "error_code": 141006,
+    "error_description": "There is an error with the payment method. This will block business initiated "
+    "conversations.",
+    "possible_solution": "There was an error with your payment method. Please add a new payment method to the "
+    "account.",
+}
+CAN_SEND_ORDER = ("AVAILABLE", "LIMITED", "BLOCKED")
+
+
+def health_values(world: MetaWorld, number: PhoneNumber) -> dict:
+    """``health_status`` of a number: its own, its WABA's, business's and app's; overall the worst of them."""
+    waba = world.wabas[number.waba_id]
+    waba_entity: dict = {"entity_type": "WABA", "id": waba.id, "can_send_message": "AVAILABLE"}
+    if not waba.payment_method:
+        waba_entity.update(can_send_message="BLOCKED", errors=[dict(PAYMENT_METHOD_ERROR)])
+    entities = [
+        {"entity_type": "PHONE_NUMBER", "id": number.id, "can_send_message": "AVAILABLE"},
+        waba_entity,
+        {"entity_type": "BUSINESS", "id": waba.business_id, "can_send_message": "AVAILABLE"},
+        {"entity_type": "APP", "id": world.config.app_id, "can_send_message": "AVAILABLE"},
+    ]
+    overall = max((e["can_send_message"] for e in entities), key=CAN_SEND_ORDER.index)
+    return {"can_send_message": overall, "entities": entities}
 
 
 def number_values(world: MetaWorld, number: PhoneNumber) -> dict:
@@ -66,6 +93,7 @@ def number_values(world: MetaWorld, number: PhoneNumber) -> dict:
         "unified_cert_status": "APPROVED",
         "is_pin_enabled": number.pin is not None,
         "search_visibility": "VISIBLE",
+        "health_status": health_values(world, number),
     }
 
 

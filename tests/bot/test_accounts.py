@@ -223,3 +223,52 @@ async def test_the_connector_manages_their_own_number_and_owners_manage_all(stac
 
 async def _is(value_coroutine, expected) -> bool:
     return await value_coroutine == expected
+
+
+async def invite(slack, user_id: str, phone_number_id: str, chosen: list[str]) -> dict:
+    """Pick people in a number's invite menu on ``user_id``'s Home tab; returns the next published view."""
+    before = len(slack.publishes(user_id))
+    await slack.act(user_id, {
+        "type": "multi_users_select",
+        "action_id": f"invite_to_channel:{phone_number_id}",
+        "block_id": f"invite:{phone_number_id}",
+        "selected_users": chosen,
+    })
+    return await slack.next_home(user_id, before, "the Home tab after inviting")
+
+
+async def test_admins_invite_teammates_to_a_numbers_private_channel(stack, slack):
+    setup = await connected(stack, slack)
+    channel = stack.slack.find_channel(setup["channel_id"])
+    assert channel.is_private and slack.ws.member_user_id not in channel.members
+    menu = controls(slack.home("U0ADMIN"))[f"invite_to_channel:{setup['phone_number_id']}"]
+    assert menu["type"] == "multi_users_select" and "initial_users" not in menu
+
+    view = await invite(slack, "U0ADMIN", setup["phone_number_id"],
+                        [slack.ws.member_user_id, "U0ADMIN", "U0GONE"])
+    text = view_text(view)
+    assert f"Invited <@{slack.ws.member_user_id}> to <#{setup['channel_id']}>" in text
+    assert f"<@U0ADMIN> was already in <#{setup['channel_id']}>" in text
+    assert f"<@U0GONE> {wording.INVITE_PERSON_ERRORS['user_not_found']}" in text
+    assert slack.ws.member_user_id in channel.members
+    assert "initial_users" not in controls(view)[f"invite_to_channel:{setup['phone_number_id']}"]
+
+
+async def test_inviting_says_when_the_bot_was_removed_from_the_channel(stack, slack):
+    setup = await connected(stack, slack)
+    stack.slack.find_channel(setup["channel_id"]).members.remove(slack.ws.bot_user_id)
+    view = await invite(slack, "U0ADMIN", setup["phone_number_id"], [slack.ws.member_user_id])
+    # a private channel the bot left is invisible to it: Slack says channel_not_found
+    assert wording.notice_invite_refused(setup["channel_id"], "channel_not_found") in view_text(view)
+    assert "/invite @" in wording.notice_invite_refused(setup["channel_id"], "channel_not_found")
+
+
+async def test_a_plain_member_cannot_invite_people(stack, slack):
+    setup = await connected(stack, slack)
+    member = slack.ws.member_user_id
+    await slack.open_home(member)
+    assert f"invite_to_channel:{setup['phone_number_id']}" not in controls(slack.home(member))
+    view = await invite(slack, member, setup["phone_number_id"], [member])  # a forged payload
+    assert wording.NOTICE_NOT_ALLOWED in view_text(view)
+    assert member not in stack.slack.find_channel(setup["channel_id"]).members
+    assert not [c for c in stack.slack.calls("conversations.invite") if c["args"].get("users") == member]

@@ -76,22 +76,90 @@ async def test_a_connected_number_appears_and_the_connector_gets_a_dm(stack, sla
         "Connected by <@U0ADMIN>",
     ):
         assert expected in text
+    assert "Quality: High — candidates rarely block or report these messages" in text
     buttons = controls(view)
     assert {"connect_whatsapp", f"move_number:{number['phone_number_id']}"} <= set(buttons)
-    assert any(key.startswith("reconnect_account:") for key in buttons)
+    assert not any(key.startswith("reconnect_account:") for key in buttons), "nothing to reconnect"
+    assert not any(key.startswith("check_number:") for key in buttons)
     assert any(key.startswith("disconnect_account:") for key in buttons)
 
-    # the channel was made for the number, named after its digits, with the connector in it
+    # the channel was made for the number: private, named after the business, with the connector in it
     channel = stack.slack.find_channel(channel_id)
-    digits = re.sub(r"\D", "", number["display_phone_number"])
-    assert channel.name == f"whatsapp-{digits[-8:]}" and not channel.is_private
+    business = number["verified_name"]  # the simulator's businesses are "Client Company <n>"
+    assert re.fullmatch(r"Client Company \d+", business)
+    assert channel.name == "wa-" + business.lower().replace(" ", "-") and channel.is_private
     assert "U0ADMIN" in channel.members
 
     dms = [c for c in stack.slack.calls("chat.postMessage") if c["args"].get("channel") == "U0ADMIN"]
     assert len(dms) == 1 and dms[0]["response"]["ok"]
     dm = view_text(dms[0]["args"])
-    assert f"<#{channel_id}>" in dm and "payment method" in dm and "WhatsApp Manager" in dm
-    assert number["display_phone_number"] in dm
+    assert f"<#{channel_id}>" in dm and number["display_phone_number"] in dm
+    assert "payment method" not in dm, "the account has one: no reminder"
+
+
+async def test_a_number_without_a_payment_method_says_messages_cant_be_sent(stack, slack):
+    await slack.open_home("U0ADMIN")
+    before = len(slack.publishes("U0ADMIN"))
+    signup = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/signup",
+                                   json={"numbers": 1, "payment_method": False})
+    grant = signup.json()
+    status, outcome = await slack.claim(await stack.connect_link("U0ADMIN"), grant)
+    assert status == 200 and outcome["status"] == "connected", outcome
+    assert "payment_missing" in [w["code"] for w in outcome["warnings"]]
+
+    view = await slack.next_home("U0ADMIN", before)
+    text = view_text(view)
+    assert "Payment method missing — messages can't be sent" in text
+    assert ":large_green_circle: Active" not in text
+    assert "<https://business.facebook.com/wa/manage/home/|WhatsApp Manager>" in text
+    pnid = grant["phone_number_ids"][0]
+    buttons = controls(view)
+    assert f"check_number:{pnid}" in buttons
+    assert not any(key.startswith("reconnect_account:") for key in buttons), "reconnecting won't help"
+
+    dm = await eventually(
+        lambda: [c for c in stack.slack.calls("chat.postMessage") if c["args"].get("channel") == "U0ADMIN"],
+        what="the DM",
+    )
+    dm_text = view_text(dm[0]["args"])
+    assert wording.PAYMENT_REMINDER in dm_text
+    assert "<https://business.facebook.com/wa/manage/home/|WhatsApp Manager>" in dm_text
+
+    # the customer adds a card in WhatsApp Manager, then presses Check again
+    added = await stack.http.patch(f"{stack.meta_sim_url}/_sim/meta/wabas/{grant['waba_id']}",
+                                   json={"payment_method": True})
+    assert added.status_code == 200
+    before = len(slack.publishes("U0ADMIN"))
+    await slack.press("U0ADMIN", f"check_number:{pnid}", value=pnid, block_id=f"invite:{pnid}")
+    view = await eventually(
+        lambda: wording.NOTICE_CHECKED["available"] in view_text(slack.home("U0ADMIN")) and slack.home("U0ADMIN"),
+        what="the Home tab after Check again",
+    )
+    assert len(slack.publishes("U0ADMIN")) > before
+    text = view_text(view)
+    assert ":large_green_circle: Active" in text and "Payment method missing" not in text
+    assert f"check_number:{pnid}" not in controls(view)
+
+
+async def test_check_again_with_a_rejected_token_offers_reconnect(stack, slack):
+    signup = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/signup",
+                                   json={"numbers": 1, "payment_method": False})
+    grant = signup.json()
+    status, outcome = await slack.claim(await stack.connect_link("U0ADMIN"), grant)
+    assert status == 200, outcome
+    pnid = grant["phone_number_ids"][0]
+    await slack.open_home("U0ADMIN")
+    fault = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/faults",
+                                  json={"endpoint": "phone_number", "error_code": 190, "http_status": 401})
+    assert fault.status_code == 200, fault.text
+    await slack.press("U0ADMIN", f"check_number:{pnid}", value=pnid, block_id=f"invite:{pnid}")
+    view = await eventually(
+        lambda: wording.NOTICE_CHECK_FAILED["token_invalid"] in view_text(slack.home("U0ADMIN"))
+        and slack.home("U0ADMIN"),
+        what="the token-invalid notice",
+    )
+    assert wording.DETAIL_TOKEN_INVALID in view_text(view)
+    assert any(key.startswith("reconnect_account:") for key in controls(view))
 
 
 async def test_several_numbers_not_yet_chosen_are_pending(stack, slack):

@@ -83,9 +83,10 @@ def test_active_number_for_a_manager():
         "Connected by <@U0ADMIN> on <!date^",
     ):
         assert expected in text
+    assert "Quality: High — candidates rarely block or report these messages" in text
     controls = elements(view)
     assert controls["connect_whatsapp"]["url"] == URL  # still there to add more numbers
-    assert controls["reconnect_account:1"]["url"] == URL
+    assert "reconnect_account:1" not in controls, "an active number has nothing to reconnect"
     disconnect = controls["disconnect_account:1"]
     assert disconnect["style"] == "danger"
     assert disconnect["confirm"]["title"]["text"] == wording.CONFIRM_DISCONNECT_TITLE
@@ -93,6 +94,13 @@ def test_active_number_for_a_manager():
     select = controls["move_number:100001"]
     assert select["type"] == "conversations_select" and select["initial_conversation"] == "C0PUBLIC"
     assert set(select["filter"]["include"]) == {"public", "private"}
+    invite = controls["invite_to_channel:100001"]
+    assert invite["type"] == "multi_users_select" and invite["max_selected_items"] <= 10
+
+
+def test_no_invite_menu_without_a_channel():
+    view = build_home_view(HomeState(connect_url=URL, cards=(card(numbers=[line(channel_id=None)]),)))
+    assert "move_number:100001" in elements(view) and "invite_to_channel:100001" not in elements(view)
 
 
 def test_a_viewer_who_may_not_manage_sees_state_without_controls():
@@ -116,16 +124,38 @@ def test_pending_numbers_not_chosen_have_no_channel_select():
 
 def test_error_and_disconnected_states():
     errored = card(
-        1, status="error", numbers=[line(1, status="error", detail=wording.DETAIL_REGISTRATION_FAILED)]
+        1, status="error", numbers=[line(1, status="error", detail=wording.DETAIL_REGISTRATION_FAILED)],
+        needs_reconnect=True,
     )
-    gone = card(2, status="disconnected", numbers=[line(2, status="disconnected")])
+    gone = card(2, status="disconnected", numbers=[line(2, status="disconnected")], needs_reconnect=True)
     view = build_home_view(HomeState(connect_url=URL, cards=(errored, gone)))
     text = view_text(view)
     assert ":red_circle: Error" in text and wording.DETAIL_REGISTRATION_FAILED in text
     assert ":white_circle: Disconnected" in text
     controls = elements(view)
     assert "disconnect_account:1" in controls and "reconnect_account:2" in controls
+    assert controls["reconnect_account:1"]["url"] == URL
     assert "disconnect_account:2" not in controls and "move_number:100002" not in controls
+
+
+def test_quality_ratings_say_what_they_mean_to_a_recruiter():
+    for rating, words in (("GREEN", "rarely block or report"), ("YELLOW", "some candidates block"),
+                          ("RED", "Meta may soon limit"), (None, "Not rated yet — Meta rates")):
+        view = build_home_view(HomeState(connect_url=URL, cards=(card(numbers=[line(quality_rating=rating)]),)))
+        assert words in view_text(view)
+
+
+def test_a_blocked_number_offers_check_again_not_reconnect():
+    blocked = line(status="payment_missing", detail=wording.DETAIL_PAYMENT_MISSING, checkable=True)
+    view = build_home_view(HomeState(connect_url=URL, cards=(card(numbers=[blocked]),)))
+    assert view_errors(view) == []
+    text = view_text(view)
+    assert "Payment method missing — messages can't be sent" in text and "Active" not in text
+    assert "<https://business.facebook.com/wa/manage/home/|WhatsApp Manager>" in text
+    assert elements(view)["check_number:100001"]["text"]["text"] == wording.CHECK_AGAIN_BUTTON
+    assert "reconnect_account:1" not in elements(view)
+    member = build_home_view(HomeState(connect_url=URL, cards=(card(numbers=[blocked], can_manage=False),)))
+    assert set(elements(member)) == {"connect_whatsapp"}
 
 
 def test_number_without_channel_and_unknown_quality():

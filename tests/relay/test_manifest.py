@@ -75,6 +75,7 @@ def test_every_scope_and_event_is_one_the_code_uses():
         "commands": ['"/template"'],
         "users:read": ["users_info"],
         "channels:manage": ["conversations_create"],
+        "groups:write": ["conversations_create", "conversations_invite"],
         "channels:join": ["conversations_join"],
         "channels:read": ["conversations_info"],
         "groups:read": ["conversations_info"],

@@ -110,6 +110,23 @@ async def test_phone_number_node_reports_registration(client):
     assert after["is_on_biz_app"] is False and after["quality_rating"] == "GREEN"
 
 
+async def test_health_status_blocks_a_waba_without_a_payment_method(client):
+    tenant = await connect(client, numbers=1, payment_method=False)
+    url, fields = f"/{V}/{tenant.phone_number_id}", {"fields": "health_status"}
+    health = (await client.get(url, params=fields, headers=tenant.headers)).json()["health_status"]
+    assert health["can_send_message"] == "BLOCKED"
+    by_type = {e["entity_type"]: e for e in health["entities"]}
+    assert set(by_type) == {"PHONE_NUMBER", "WABA", "BUSINESS", "APP"}
+    assert [e["error_code"] for e in by_type["WABA"]["errors"]] == [141006]
+    assert by_type["PHONE_NUMBER"]["can_send_message"] == "AVAILABLE"
+
+    added = await client.patch(f"/_sim/meta/wabas/{tenant.waba_id}", json={"payment_method": True})
+    assert added.status_code == 200
+    health = (await client.get(url, params=fields, headers=tenant.headers)).json()["health_status"]
+    assert health["can_send_message"] == "AVAILABLE"
+    assert all("errors" not in e for e in health["entities"])
+
+
 async def test_templates_filter_and_page(client):
     tenant = await connect(client, register=False, subscribe=False)
     url = f"/{V}/{tenant.waba_id}/message_templates"

@@ -47,8 +47,8 @@ def test_the_sandbox_terminal_shows_what_happens_in_one_line_each(tmp_path, port
     lines = process.stderr.read().splitlines()
     clock = r"\d\d:\d\d:\d\d "
     activity = [line for line in lines if re.match(clock, line)]
-    assert any(re.fullmatch(clock + r"slack    created #whatsapp-\d+", line) for line in activity), lines
-    assert any(re.fullmatch(clock + r"connect  \+[\d -]+ → #whatsapp-\d+ \(T0SANDBOX\)", line)
+    assert any(re.fullmatch(clock + r"slack    created #wa-[a-z0-9-]+", line) for line in activity), lines
+    assert any(re.fullmatch(clock + r"connect  \+[\d -]+ → #wa-[a-z0-9-]+ \(T0SANDBOX\)", line)
                for line in activity), lines
     assert any(re.fullmatch(clock + r"slack    posted a message to the direct message D\w+", line)
                for line in activity), lines

@@ -91,6 +91,55 @@ async def test_success(stack, page, snap):
     with pytest.raises(LinkError):
         await stack.services.links.inspect(token)
 
+    # the page names the number's Slack channel and links back to it, in the app and on the web
+    await expect(page.locator("#success-payment")).to_be_hidden()
+    channel_id = await number_channel(stack, phone_number_id)
+    name = stack.slack.find_channel(channel_id).name
+    team = stack.workspace.team_id
+    item = page.locator("#success-channels li.channel")
+    await expect(item).to_have_count(1)
+    await expect(item).to_contain_text(f"Conversations go to #{name}")
+    assert await item.locator("a", has_text="Open in Slack").get_attribute("href") == (
+        f"slack://channel?team={team}&id={channel_id}")
+    web = f"https://app.slack.com/client/{team}/{channel_id}"
+    assert await item.locator("a", has_text="Open in the browser").get_attribute("href") == web
+    assert await item.locator("a.channel-name").get_attribute("href") == web
+    # and a reload shows this result again instead of "already used"
+    await expect(page).to_have_url(f"{stack.relay_url}/connect/callback?state={token}")
+    await page.reload()
+    await state_of(page).to_have_attribute("data-state", "success")
+    await expect(page.locator("#success-channels li.channel")).to_contain_text(f"#{name}")
+
+
+async def number_channel(stack, phone_number_id: str) -> str:
+    async with stack.services.database.session() as session:
+        number = await AccountRepository(session, stack.services.cipher).number_by_phone_number_id(
+            phone_number_id)
+    return number.slack_channel_id
+
+
+async def test_the_page_says_whom_the_link_is_for_before_the_button(stack, page):
+    await open_page(page, stack)
+    audience = page.locator("#audience")
+    await expect(audience).to_contain_text("Connecting to Sandbox Recruiting for @ada")
+    box, button = await audience.bounding_box(), await page.locator("#connect").bounding_box()
+    assert box["y"] + box["height"] <= button["y"], "read before the Facebook button"
+
+
+async def test_a_missing_payment_method_is_said_on_the_success_page_with_a_link(stack, page, snap):
+    await open_page(page, stack)
+    popup = await launch(page)
+    await popup.uncheck("#payment-method")
+    await popup.click("#finish")
+    await state_of(page).to_have_attribute("data-state", "success")
+    payment = page.locator("#success-payment")
+    await expect(payment).to_be_visible()
+    await expect(payment).to_contain_text("Payment method missing — messages can't be sent")
+    manager = payment.locator("a", has_text="WhatsApp Manager")
+    assert await manager.get_attribute("href") == "https://business.facebook.com/wa/manage/home/"
+    await expect(page.locator("#success-warnings li")).to_have_count(0)
+    await snap(page, "17-payment-missing")
+
 
 async def test_cancel_returns_to_idle_and_says_where(stack, page, snap):
     token = await open_page(page, stack)
@@ -182,13 +231,29 @@ async def test_redirect_flow_with_several_numbers_lets_the_person_choose(stack, 
     assert sorted((pnid == second, enabled) for pnid, enabled, _ in numbers) == [(False, False), (True, True)]
 
 
+async def test_the_redirect_flow_takes_the_code_out_of_the_address_bar(stack, page):
+    token = await open_page(page, stack)
+    await page.click("#redirect-link")
+    await page.click("#finish")  # Meta redirects back to /connect/callback?code=...&state=...
+    await state_of(page).to_have_attribute("data-state", "success")
+    # the server rendered the result; the script then rewrites the address
+    await expect(page).to_have_url(f"{stack.relay_url}/connect/callback?state={token}")
+    assert "code=" not in page.url
+    await page.reload()
+    await state_of(page).to_have_attribute("data-state", "success")
+    await expect(page.locator("h1").first).not_to_have_text("This link has already been used")
+    await expect(page.locator("#success-numbers li")).to_have_count(1)
+    await page.go_back()  # the spent ?code= address is gone from the history too
+    assert "code=" not in page.url
+
+
 async def test_cancelling_the_redirect_flow_comes_back_ready_to_start_again(stack, page, snap):
     token = await open_page(page, stack)
     await page.click("#redirect-link")
     # Meta sends the person back with ?error=access_denied&error_reason=user_denied
     await page.click("#cancel")
     await state_of(page).to_have_attribute("data-state", "idle")
-    assert page.url.startswith(f"{stack.relay_url}/connect/callback?")
+    assert page.url == f"{stack.relay_url}/connect?token={token}", "a reload starts again, no error in the URL"
     await expect(page.locator("#idle-notice")).to_contain_text(
         "You cancelled on Facebook, so nothing was connected.")
     await expect(page.locator("#connect")).to_be_enabled()
@@ -205,7 +270,7 @@ async def test_expired_and_forged_links_get_a_clear_page(stack, page, snap):
     response = await page.goto(url)
     assert response.status == 410
     await expect(page.locator("h1")).to_have_text("This link has expired")
-    await expect(page.locator("body")).to_contain_text("Go back to Slack and click Connect WhatsApp")
+    await expect(page.locator("body")).to_contain_text("Home tab in Slack and click Connect WhatsApp Business")
     await snap(page, "09-expired-link")
     response = await page.goto(f"{stack.relay_url}/connect?token=made.up")
     assert response.status == 400
@@ -272,17 +337,48 @@ async def test_signup_messages_from_other_origins_are_ignored(stack, page, brows
         await task
 
 
-async def test_no_answer_from_the_popup_polls_then_gives_up(stack, page, snap):
-    await page.clock.install()
+async def test_closing_the_popup_is_noticed_within_seconds(stack, page, snap):
+    # a scripted SDK that, like Meta's, may never call back when the window is closed
+    await scripted_signup(stack, page, lambda g: [])
+    await open_page(page, stack)
+    async with page.expect_popup() as opened:
+        await page.click("#connect")
+    popup = await opened.value
+    await state_of(page).to_have_attribute("data-state", "pending")
+    started = asyncio.get_running_loop().time()
+    await popup.close()  # closed without finishing, and without any message
+    await state_of(page).to_have_attribute("data-state", "idle", timeout=5_000)
+    assert asyncio.get_running_loop().time() - started < 4
+    await expect(page.locator("#idle-notice")).to_contain_text("You closed the Facebook window before finishing")
+    await expect(page.locator("#connect")).to_be_enabled()
+    await snap(page, "11-popup-closed")
+
+
+async def test_closing_the_simulators_popup_returns_to_idle_quickly(stack, page):
     await open_page(page, stack)
     popup = await launch(page)
-    await popup.close()  # closed without finishing, and without any message
-    await page.clock.run_for(3_000)  # the SDK notices the closed window, then our short wait
+    started = asyncio.get_running_loop().time()
+    await popup.close()
+    await state_of(page).to_have_attribute("data-state", "idle", timeout=5_000)
+    assert asyncio.get_running_loop().time() - started < 4
+
+
+async def test_finished_without_a_code_polls_then_gives_up(stack, page, snap):
+    await page.clock.install()
+    await scripted_signup(stack, page, lambda g: [[0, json.dumps(g["session_info"])]])
+    await open_page(page, stack)
+    async with page.expect_popup() as opened:
+        await page.click("#connect")
+    popup = await opened.value
+    await popup.wait_for_load_state()
+    await page.clock.run_for(500)  # the FINISH message arrives; the code never does
+    await popup.close()
+    await page.clock.run_for(3_000)  # our watch notices the closed window, then the short wait
     await state_of(page).to_have_attribute("data-state", "checking")
     await state_of(page).to_have_attribute("data-reason", "polling")
     await expect(page.locator("#checking-heading")).to_have_text("Waiting for Meta to confirm…")
     await expect(page.locator("#stop-waiting")).to_be_visible()
-    await snap(page, "11-polling")
+    await snap(page, "12-polling")
     for _ in range(50):
         if await page.evaluate("document.body.dataset.state") != "checking":
             break
@@ -290,12 +386,16 @@ async def test_no_answer_from_the_popup_polls_then_gives_up(stack, page, snap):
         await asyncio.sleep(0.05)  # let the real status request finish
     await state_of(page).to_have_attribute("data-state", "idle")
     await expect(page.locator("#idle-notice")).to_contain_text("We didn't get a confirmation from Meta")
-    await snap(page, "12-poll-timeout")
 
 
 async def test_polling_sees_a_connection_made_elsewhere(stack, page):
+    await scripted_signup(stack, page, lambda g: [[0, json.dumps(g["session_info"])]])
     await open_page(page, stack)
-    popup = await launch(page)
+    async with page.expect_popup() as opened:
+        await page.click("#connect")
+    popup = await opened.value
+    await popup.wait_for_load_state()
+    await asyncio.sleep(0.3)
     await popup.close()
     await state_of(page).to_have_attribute("data-reason", "polling")
     answer = await stack.connect_number()  # the same workspace connects through another link meanwhile
@@ -469,3 +569,93 @@ async def test_error_event_from_meta_is_shown(stack, page):
     await expect(page.locator("#error-quote")).to_have_text("Invalid configuration")
     support = page.locator("#error-support")
     await expect(support).to_contain_text("Facebook session ID abc123 (error code 100)")
+
+
+# ---- looks: contrast (WCAG AA), a phone's screen ----------------------------------------------------------
+
+def _channel(value: float) -> float:
+    value /= 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def luminance(css_colour: str) -> float:
+    """Relative luminance (WCAG 2.x) of a computed ``rgb(r, g, b)`` / ``rgba(...)`` colour."""
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", css_colour)[:3])
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast(one: str, other: str) -> float:
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_contrast_formula_matches_wcag():
+    assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
+    assert round(contrast("rgb(24, 119, 242)", "rgb(255, 255, 255)"), 2) == 4.23  # Facebook blue: too light
+
+
+async def style(locator, *names: str) -> dict[str, str]:
+    return await locator.evaluate(
+        "(el, names) => Object.fromEntries(names.map((n) => [n, getComputedStyle(el)[n]]))", list(names))
+
+
+async def test_buttons_and_focus_ring_meet_wcag_aa_contrast(stack, page):
+    await open_page(page, stack)
+    button = page.locator("#connect")
+    card = await style(page.locator("main.card"), "backgroundColor")
+    body = await style(page.locator("body"), "backgroundColor")
+    resting = await style(button, "color", "backgroundColor")
+    assert contrast(resting["color"], resting["backgroundColor"]) >= 4.5, resting
+    await button.hover()
+    hovered = await style(button, "color", "backgroundColor")
+    assert contrast(hovered["color"], hovered["backgroundColor"]) >= 4.5, hovered
+    await page.mouse.move(0, 0)
+    for _ in range(10):  # keyboard focus (Tab), so :focus-visible applies
+        await page.keyboard.press("Tab")
+        if await button.evaluate("el => el === document.activeElement"):
+            break
+    ring = await style(button, "outlineColor", "outlineStyle", "outlineWidth", "outlineOffset")
+    assert ring["outlineStyle"] != "none" and float(ring["outlineWidth"].removesuffix("px")) >= 2
+    assert contrast(ring["outlineColor"], card["backgroundColor"]) >= 3, ring  # the ring sits on the card
+    assert contrast(ring["outlineColor"], body["backgroundColor"]) >= 3, ring
+    link = await style(page.locator("#redirect-link"), "color")
+    assert contrast(link["color"], card["backgroundColor"]) >= 4.5, link
+
+
+PHONE = {"viewport": {"width": 375, "height": 667}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+async def test_on_a_phone_the_button_is_above_the_fold(stack, browser):
+    context = await browser.new_context(**PHONE)
+    try:
+        page = await context.new_page()
+        await open_page(page, stack)
+        box = await page.locator("#connect").bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 667, box
+        audience = await page.locator("#audience").bounding_box()
+        assert audience["y"] + audience["height"] <= box["y"]
+        scroll = await page.evaluate("window.scrollY")
+        assert scroll == 0
+    finally:
+        await context.close()
+
+
+async def test_on_a_phone_a_blocked_popup_sends_you_on_in_this_tab(stack, browser, snap):
+    context = await browser.new_context(**PHONE)
+    try:
+        page = await context.new_page()
+        await page.add_init_script("window.open = function () { return null; };")
+        await open_page(page, stack)
+        assert await page.evaluate("matchMedia('(pointer: coarse)').matches")
+        await page.tap("#connect")
+        await state_of(page).to_have_attribute("data-reason", "popup_blocked")
+        message = page.locator("#error-message")
+        await expect(message).to_contain_text("Continue in this tab instead")
+        await expect(message).not_to_contain_text("address bar")
+        await expect(page.locator("#error-redirect")).to_be_visible()
+        await expect(page.locator("#error-redirect")).to_have_class("button primary")  # the way on
+        await expect(page.locator("#retry")).to_be_hidden()
+        await snap(page, "18-phone-popup-blocked")
+    finally:
+        await context.close()

@@ -129,7 +129,7 @@ async def test_forged_or_tampered_links_get_a_400_page(client, issue_token, coun
     response = await client.get("/connect", params={"token": make_token(token)})
     assert response.status_code == status
     assert escape(wording.LINK_HEADINGS[problem]) in response.text
-    assert "Connect WhatsApp to get a new link" in response.text
+    assert "click Connect WhatsApp Business to get a new link" in response.text
     assert 'id="config"' not in response.text and "<script" not in response.text
     assert await counts() == before
 

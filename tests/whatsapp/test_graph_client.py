@@ -165,6 +165,23 @@ async def test_get_phone_number_asks_for_coexistence_fields(client, meta):
     assert number.id == PNID
 
 
+async def test_get_phone_number_reads_the_health_status(client, meta):
+    route = meta.get(f"{ROOT}/{PNID}").respond(json=fixture("phone_number_health_blocked.json"))
+
+    number = await client.get_phone_number(PNID, TOKEN)
+
+    assert "health_status" in query(route)["fields"][0].split(",")
+    assert number.health is not None and number.health.can_send_message == "BLOCKED"
+    assert number.health.error_codes == (141006, 141010)
+    assert number.health.payment_method_missing
+    assert [p.entity_type for p in number.health.problems] == ["WABA", "BUSINESS"]
+
+
+async def test_a_number_without_health_status_has_unknown_health(client, meta):
+    meta.get(f"{ROOT}/{PNID}").respond(json=fixture("phone_number_detail.json"))
+    assert (await client.get_phone_number(PNID, TOKEN)).health is None
+
+
 async def test_get_phone_number_with_chosen_fields(client, meta):
     route = meta.get(f"{ROOT}/{PNID}").respond(json={"id": PNID, "status": "CONNECTED"})
 

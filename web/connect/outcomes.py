@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from relay.onboarding.claim_types import ClaimOutcome, ClaimProblem, NumberView
+from relay.onboarding.claim_types import ClaimOutcome, ClaimProblem, ClaimWarning, NumberView
 from web.connect import wording
+from web.connect.destination import ChannelLink
 from web.connect.pages import NumberChoice, PageView
 
 # Seed 000 sections 10.2-10.3: which HTTP status each problem answers with.
@@ -58,12 +59,16 @@ def _numbers(outcome: ClaimOutcome) -> list[NumberChoice]:
     return [number_choice(n) for n in outcome.numbers]
 
 
-def number_json(choice: NumberChoice, view: NumberView | None = None) -> dict[str, Any]:
+def number_json(choice: NumberChoice, view: NumberView | None = None,
+                channel: ChannelLink | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"phone_number_id": choice.phone_number_id, "label": choice.label,
                            "enabled": choice.enabled}
     if view is not None:
         out.update(display_phone_number=view.display_phone_number, verified_name=view.verified_name,
                    registration_state=view.registration_state)
+    if channel is not None:
+        out["channel"] = {"id": channel.channel_id, "name": channel.name, "app_url": channel.app_url,
+                          "web_url": channel.web_url}
     return out
 
 
@@ -75,13 +80,22 @@ def outcome_message(outcome: ClaimOutcome) -> str:
     return wording.problem_text(outcome.problem)
 
 
-def outcome_json(outcome: ClaimOutcome, retry_token: str | None = None) -> dict[str, Any]:
-    """``{status, problem?, message, support?, numbers, warnings, retry_token?}``."""
+def _channel_of(view: NumberView | None, channels: dict[str, ChannelLink]) -> ChannelLink | None:
+    return channels.get(view.channel_id or "") if view is not None and view.enabled else None
+
+
+def outcome_json(outcome: ClaimOutcome, retry_token: str | None = None,
+                 channels: dict[str, ChannelLink] | None = None) -> dict[str, Any]:
+    """``{status, problem?, message, support?, numbers, warnings, retry_token?}``; connected numbers carry
+    their ``channel`` (name, slack:// and web links) when ``channels`` knows it."""
     views = {n.phone_number_id: n for n in outcome.numbers}
+    channels = channels or {}
     body: dict[str, Any] = {
         "status": outcome.status,
         "message": outcome_message(outcome),
-        "numbers": [number_json(c, views.get(c.phone_number_id)) for c in _numbers(outcome)],
+        "numbers": [number_json(c, views.get(c.phone_number_id), _channel_of(views.get(c.phone_number_id),
+                                                                              channels))
+                    for c in _numbers(outcome)],
         "warnings": [{"code": str(w), "message": wording.warning_text(w)} for w in outcome.warnings],
     }
     if outcome.problem:
@@ -98,11 +112,17 @@ def request_problem_json(problem: str, message: str) -> dict[str, Any]:
     return {"status": "failed", "problem": problem, "message": message, "numbers": [], "warnings": []}
 
 
-def outcome_view(outcome: ClaimOutcome, can_retry: bool) -> PageView:
+def outcome_view(outcome: ClaimOutcome, can_retry: bool,
+                 channels: dict[str, ChannelLink] | None = None) -> PageView:
     """What the server-rendered page shows after the redirect fallback ran the claim."""
-    warnings = tuple(wording.warning_text(w) for w in outcome.warnings)
+    # the payment warning has its own block on the success page, with a link to WhatsApp Manager
+    payment_missing = ClaimWarning.PAYMENT_MISSING in outcome.warnings
+    warnings = tuple(wording.warning_text(w) for w in outcome.warnings if w != ClaimWarning.PAYMENT_MISSING)
     if outcome.status == "connected":
-        return PageView(state="success", numbers=tuple(_numbers(outcome)), warnings=warnings)
+        links = [channels[n.channel_id] for n in outcome.numbers
+                 if n.enabled and n.channel_id and channels and n.channel_id in channels]
+        return PageView(state="success", numbers=tuple(_numbers(outcome)), warnings=warnings,
+                        channels=tuple(dict.fromkeys(links)), payment_missing=payment_missing)
     if outcome.status == "choose_number":
         return PageView(state="choose", numbers=tuple(_numbers(outcome)), warnings=warnings)
     return PageView(state="error", message=outcome_message(outcome), support=outcome.detail,

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from web.connect import wording
+from web.connect.destination import Audience, ChannelLink
 
 STATIC = "/connect/static"
 STATES = ("idle", "pending", "checking", "choose", "success", "error")
@@ -39,6 +40,10 @@ class PageView:
     numbers: tuple[NumberChoice, ...] = ()
     warnings: tuple[str, ...] = ()
     can_retry: bool = True  # error: offer Try again
+    channels: tuple[ChannelLink, ...] = ()  # success: where the numbers' conversations go
+    payment_missing: bool = False  # success: Meta says the account has no payment method
+    audience: Audience | None = None  # whom the link is for, shown above everything
+    reload_url: str | None = None  # what the address bar should say, so a reload shows this again
 
 
 def _e(text: str | None) -> str:
@@ -54,7 +59,8 @@ def config_json(config: dict[str, Any]) -> str:
     return text
 
 
-def _document(title: str, body: str, state: str, head_extra: str = "") -> str:
+def _document(title: str, body: str, state: str, head_extra: str = "", reload_url: str | None = None) -> str:
+    reload = f' data-reload="{_e(reload_url)}"' if reload_url else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -66,7 +72,7 @@ def _document(title: str, body: str, state: str, head_extra: str = "") -> str:
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="{STATIC}/connect.css">
 {head_extra}</head>
-<body data-state="{_e(state)}">
+<body data-state="{_e(state)}"{reload}>
 <main class="card">
 <p class="brand">{_e(wording.PRODUCT)}</p>
 {body}
@@ -109,19 +115,36 @@ def _list(items: list[str], css: str) -> str:
     return "".join(f'<li class="{css}">{_e(item)}</li>' for item in items)
 
 
+def _audience(audience: Audience | None) -> str:
+    """"Connecting to <b>Workspace</b> for <b>@person</b>": a forwarded link shows it is someone else's."""
+    if audience is None:
+        return ""
+    t = wording.PAGE
+    workspace = audience.workspace_name or t["audience_workspace_unknown"].format(team_id=audience.team_id)
+    person = f"@{audience.user_name}" if audience.user_name else t["audience_user_unknown"].format(
+        user_id=audience.user_id)
+    return (f'<div class="audience" id="audience"><p>{_e(t["audience_prefix"])} '
+            f'<strong id="audience-workspace">{_e(workspace)}</strong> {_e(t["audience_for"])} '
+            f'<strong id="audience-user">{_e(person)}</strong></p>\n'
+            f'<p class="hint">{_e(t["audience_hint"])}</p></div>\n')
+
+
 def _idle(view: PageView, redirect_url: str) -> str:
     t, link = wording.PAGE, _e(redirect_url)
+    # The button stays above the fold on a phone: the details come after it.
     return f"""<h1>{_e(t["idle_heading"])}</h1>
 <p id="idle-notice" class="notice" role="status"{_hidden(bool(view.notice))}>{_e(view.notice)}</p>
 <p>{_e(t["idle_intro"])}</p>
-<p class="needs-heading">{_e(t["idle_needs_heading"])}</p>
-<ul class="needs"><li>{_e(t["idle_need_admin"])}</li><li>{_e(t["idle_need_phone"])}</li></ul>
 <label class="check"><input type="checkbox" id="coexistence"> <span>{_e(t["coexistence_label"])}</span>\
 </label>
 <p class="hint">{_e(t["coexistence_hint"])}</p>
-<p><button type="button" id="connect" class="button primary" disabled>{_e(t["loading_sdk"])}</button></p>
+<p class="main-action"><button type="button" id="connect" class="button primary" disabled>\
+{_e(t["loading_sdk"])}</button></p>
 <p class="secondary-action"><a id="redirect-link" href="{link}">{_e(t["redirect_link"])}</a></p>
 <noscript><p class="notice">{_e(t["noscript"])} <a href="{link}">{_e(t["noscript_link"])}</a></p></noscript>
+<p class="needs-heading">{_e(t["idle_needs_heading"])}</p>
+<ul class="needs"><li>{_e(t["idle_need_admin"])}</li><li>{_e(t["idle_need_phone"])}</li></ul>
+<p>{_e(t["idle_outro"])}</p>
 """
 
 
@@ -156,17 +179,35 @@ def _choose(view: PageView) -> str:
 """
 
 
+def channel_item(link: ChannelLink) -> str:
+    """One "Conversations go to #name · Open in Slack · Open in the browser" line (connect.js builds the
+    same from the JSON answer)."""
+    t = wording.PAGE
+    name = f"#{link.name}" if link.name else t["success_channel_unnamed"]
+    return (f'<li class="channel">{_e(t["success_channel"])} <a class="channel-name" href="{_e(link.web_url)}">'
+            f'{_e(name)}</a> <span class="channel-links"><a class="button small" href="{_e(link.app_url)}">'
+            f'{_e(t["open_in_slack"])}</a> <a class="button small" href="{_e(link.web_url)}" target="_blank" '
+            f'rel="noopener">{_e(t["open_in_browser"])}</a></span></li>')
+
+
 def _success(view: PageView) -> str:
     t, shown = wording.PAGE, view.state == "success"
     numbers = _list([n.label for n in view.numbers] if shown else [], "number")
     warnings = list(view.warnings) if shown else []
+    channels = "".join(channel_item(c) for c in view.channels) if shown else ""
+    payment = shown and view.payment_missing
     return f"""<div class="mark" aria-hidden="true">✓</div>
 <h1>{_e(t["success_heading"])}</h1>
 <p>{_e(t["success_text"])}</p>
 <p class="numbers-heading">{_e(t["success_numbers"])}</p>
 <ul id="success-numbers" class="numbers">{numbers}</ul>
+<ul id="success-channels" class="channels"{_hidden(bool(channels))}>{channels}</ul>
+<div id="success-payment" class="payment" role="alert"{_hidden(payment)}>
+<p class="payment-heading">{_e(t["payment_heading"])}</p>
+<p>{_e(t["payment_before_link"])} <a href="{_e(wording.WHATSAPP_MANAGER_URL)}" target="_blank" rel="noopener">\
+{_e(t["payment_link"])}</a> {_e(t["payment_after_link"])}</p>
+</div>
 <ul id="success-warnings" class="warnings"{_hidden(bool(warnings))}>{_list(warnings, "warning")}</ul>
-<p class="note">{_e(t["payment_note"])}</p>
 """
 
 
@@ -194,9 +235,10 @@ def connect_page(config: dict[str, Any], view: PageView, redirect_url: str) -> s
         "choose": _choose(view), "success": _success(view), "error": _error(view, redirect_url),
     }
     body = '<div id="live" class="visually-hidden" role="status" aria-live="polite"></div>\n'
+    body += _audience(view.audience)
     body += "".join(_panel(state, view, panels[state]) for state in STATES)
     head = (
         f'<script type="application/json" id="config">{config_json(config)}</script>\n'
         f'<script type="module" src="{STATIC}/connect.js"></script>\n'
     )
-    return _document(wording.PAGE_TITLE, body, view.state, head)
+    return _document(wording.PAGE_TITLE, body, view.state, head, reload_url=view.reload_url)

@@ -4,7 +4,9 @@ callback and the static files. Each handler reads the request, calls the onboard
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,21 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from relay.onboarding.claim import ClaimOutcome, SessionInfo, choose_number, claim_whatsapp_account
+from relay.onboarding.claim import (
+    ClaimOutcome,
+    ClaimWarning,
+    SessionInfo,
+    choose_number,
+    claim_whatsapp_account,
+)
+from relay.onboarding.claim_types import number_view
+from relay.onboarding.health import Sending, sending_of
 from relay.onboarding.links import LinkError, LinkProblem
 from relay.services import Services
-from storage.models import AccountStatus
+from storage.models import AccountStatus, utcnow
 from storage.repositories import AccountRepository
 from web.connect import wording
+from web.connect.destination import ChannelLink, channel_links, link_audience
 from web.connect.launch import callback_url, page_config, redirect_url
 from web.connect.outcomes import (
     RETRYABLE,
@@ -39,7 +50,7 @@ log = logging.getLogger("waslack.web.connect")
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_FILES = {"connect.js": "text/javascript; charset=utf-8", "connect.css": "text/css; charset=utf-8"}
 LINK_STATUS = {LinkProblem.FORGED: 400, LinkProblem.EXPIRED: 410, LinkProblem.USED: 410}
-MAX_ERROR_DESCRIPTION = 300
+ERROR_CODE = re.compile(r"[0-9]{1,6}")  # Facebook's numeric error_code: the only part of an error URL we repeat
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -74,10 +85,20 @@ class ConnectEndpoints:
 
         return endpoint
 
-    def render(self, token: str, view: PageView, status: int = 200) -> HTMLResponse:
+    async def render(self, token: str, view: PageView, status: int = 200) -> HTMLResponse:
+        """The connect page for ``token``, saying whom the link is for."""
+        if view.audience is None:
+            view = replace(view, audience=await link_audience(self.services, token))
         html = connect_page(page_config(self.settings, token, view.state), view,
                             redirect_url(self.settings, token))
         return HTMLResponse(html, status_code=status)
+
+    def reload_url(self, token: str, *, used: bool) -> str:
+        """Where the address bar should point once a page is shown: never at a spent ``?code=``. A used link
+        reloads through the callback (which shows its result again), an unused one as the connect page."""
+        if used:
+            return f"{self.callback_url}?state={token}"
+        return f"{self.settings.PUBLIC_BASE_URL}/connect?token={token}"
 
     @staticmethod
     def link_problem_page(problem: LinkProblem) -> HTMLResponse:
@@ -115,7 +136,14 @@ class ConnectEndpoints:
 
     async def answer(self, token: str, outcome: ClaimOutcome) -> JSONResponse:
         retry = await self.retry_token(token, outcome)
-        return JSONResponse(outcome_json(outcome, retry), status_code=http_status(outcome))
+        channels = await self.channels_of(token, outcome)
+        return JSONResponse(outcome_json(outcome, retry, channels), status_code=http_status(outcome))
+
+    async def channels_of(self, token: str, outcome: ClaimOutcome) -> dict[str, ChannelLink]:
+        """Links to the Slack channels of the numbers a successful claim connected."""
+        if outcome.status != "connected":
+            return {}
+        return await channel_links(self.services, token, (n.channel_id for n in outcome.numbers if n.enabled))
 
     # ---- GET /connect -------------------------------------------------------------------------------
 
@@ -128,7 +156,7 @@ class ConnectEndpoints:
             await self.services.links.open(token)
         except LinkError as exc:
             return self.link_problem_page(exc.problem)
-        return self.render(token, PageView())
+        return await self.render(token, PageView())
 
     # ---- POST /connect/complete {token, code, session_info} -----------------------------------------
 
@@ -196,16 +224,18 @@ class ConnectEndpoints:
             for account in fresh for n in by_account.get(account.id or 0, []) if n.enabled
         ]
 
-    # ---- GET /connect/callback?code&state (or ?error=...) --------------------------------------------
+    # ---- GET /connect/callback?code&state (or ?error=..., or ?state alone on a reload) ---------------
 
     async def callback(self, request: Request) -> Response:
         if refusal := await self.guard(request, self.claim_limiter):
             return refusal
         params = request.query_params
         state, code = params.get("state"), params.get("code")
-        if params.get("error"):
+        if params.get("error") or params.get("error_code"):
             return await self.callback_error(state, params.get("error"), params.get("error_reason"),
-                                             params.get("error_description"), params.get("error_code"))
+                                             params.get("error_code"))
+        if state and not code:
+            return await self.callback_reload(state)
         if not state or not code:
             html = notice_page(wording.CALLBACK_MISSING_HEADING, [wording.CALLBACK_MISSING])
             return HTMLResponse(html, status_code=400)
@@ -215,29 +245,63 @@ class ConnectEndpoints:
         if link_problem is not None:
             return self.link_problem_page(link_problem)
         retry = await self.retry_token(state, outcome)
-        return self.render(retry or state, outcome_view(outcome, can_retry=retry is not None),
-                           status=http_status(outcome))
+        view = outcome_view(outcome, can_retry=retry is not None, channels=await self.channels_of(state, outcome))
+        view = replace(view, reload_url=self.reload_url(retry or state, used=retry is None))
+        return await self.render(retry or state, view, status=http_status(outcome))
+
+    async def callback_reload(self, state: str) -> Response:
+        """The address a shown result leaves behind (``?state`` without the spent code): show that result
+        again while the link is fresh, instead of "already used"."""
+        try:
+            link = await self.services.links.inspect(state, allow_used=True)
+        except LinkError as exc:
+            return self.link_problem_page(exc.problem)
+        if link.used_at is None:
+            return await self.render(state, PageView(reload_url=self.reload_url(state, used=False)))
+        fresh = utcnow() - link.used_at < self.services.links.ttl
+        if not fresh:
+            return self.link_problem_page(LinkProblem.USED)
+        if link.outcome not in ("connected", "choose_number") or link.account_id is None:
+            html = notice_page(wording.LINK_HEADINGS[LinkProblem.USED], [wording.USED_AFTER_FAILURE])
+            return HTMLResponse(html, status_code=410)
+        async with self.services.database.session() as session:
+            accounts = AccountRepository(session, self.services.cipher)
+            account = await accounts.get(link.account_id)
+            numbers = await accounts.numbers(account) if account else []
+        payment = any(n.enabled and sending_of(n) == Sending.PAYMENT_MISSING for n in numbers)
+        outcome = ClaimOutcome(status=link.outcome, waba_id=account.waba_id if account else None,
+                               account_id=link.account_id, numbers=tuple(number_view(n) for n in numbers),
+                               warnings=(ClaimWarning.PAYMENT_MISSING,) if payment else ())
+        view = outcome_view(outcome, can_retry=False, channels=await self.channels_of(state, outcome))
+        return await self.render(state, replace(view, reload_url=self.reload_url(state, used=True)))
 
     async def callback_error(self, state: str | None, error: str | None, reason: str | None,
-                             description: str | None, error_code: str | None) -> Response:
-        """Meta sent the person back with ``?error=``: nothing ran, so the same link can start again."""
+                             error_code: str | None) -> Response:
+        """Meta sent the person back with ``?error=``: nothing ran, so the same link can start again.
+
+        Only our own words are shown: the address is anyone's to write, so ``error_description`` and the
+        like never reach the page (a known ``error`` and a numeric ``error_code`` pick our sentence)."""
         try:
             await self.services.links.inspect(state)
         except LinkError as exc:
-            # Only a genuine link's page repeats Meta's words; anyone can craft this URL.
             html = notice_page(wording.CALLBACK_ERROR_HEADING,
                                [wording.CALLBACK_ERROR_NO_MESSAGE, wording.LINK_TEXT[exc.problem]])
             return HTMLResponse(html, status_code=400)
         assert state is not None
-        if reason == "user_denied":
-            return self.render(state, PageView(notice=wording.CALLBACK_CANCELLED), status=400)
-        text = (description or "").strip()[:MAX_ERROR_DESCRIPTION]
-        support = ", ".join(p for p in (error, f"code {error_code}" if error_code else None) if p)
+        code = error_code if error_code and ERROR_CODE.fullmatch(error_code) else None
+        reload = self.reload_url(state, used=False)
+        if reason == "user_denied" or code in wording.CALLBACK_ERROR_CANCEL_CODES:
+            return await self.render(state, PageView(notice=wording.CALLBACK_CANCELLED, reload_url=reload),
+                                     status=400)
+        known = error if error in wording.CALLBACK_ERRORS else None
+        support = ", ".join(part for part in (
+            wording.CALLBACK_ERROR_SUPPORT.format(error=known) if known else None,
+            wording.CALLBACK_ERROR_SUPPORT_CODE.format(code=code) if code else None,
+        ) if part)
         view = PageView(state="error", heading=wording.CALLBACK_ERROR_HEADING,
-                        message=wording.CALLBACK_ERROR if text else wording.CALLBACK_ERROR_NO_MESSAGE,
-                        quote=text or None, next_step=wording.CALLBACK_ERROR_NEXT,
-                        support=support[:MAX_ERROR_DESCRIPTION] or None)
-        return self.render(state, view, status=400)
+                        message=wording.CALLBACK_ERRORS[known] if known else wording.CALLBACK_ERROR_NO_MESSAGE,
+                        next_step=wording.CALLBACK_ERROR_NEXT, support=support or None, reload_url=reload)
+        return await self.render(state, view, status=400)
 
     # ---- GET /connect/static/{name} -----------------------------------------------------------------
 

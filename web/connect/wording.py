@@ -11,16 +11,29 @@ from relay.onboarding.links import LinkProblem
 
 PRODUCT = "waslack"
 PAGE_TITLE = "Connect WhatsApp to Slack"
-SLACK_RESTART = "Go back to Slack and click Connect WhatsApp to get a new link."
+SLACK_CONNECT_BUTTON = "Connect WhatsApp Business"  # the Home tab's button (bot.wording.CONNECT_BUTTON)
+SLACK_RESTART = f"Go back to waslack's Home tab in Slack and click {SLACK_CONNECT_BUTTON} to get a new link."
+WHATSAPP_MANAGER_URL = "https://business.facebook.com/wa/manage/home/"
 
 # ---- the connect page, state by state ---------------------------------------------------------------
 
 PAGE = {
+    # who the link is for, above everything else: "Connecting to <workspace> for <person>"
+    "audience_prefix": "Connecting to",
+    "audience_for": "for",
+    "audience_workspace_unknown": "Slack workspace {team_id}",
+    "audience_user_unknown": "Slack user {user_id}",
+    "audience_hint": (
+        "Not your workspace, or not you? Don't continue: close this page and get your own link from "
+        "waslack's Home tab in Slack."
+    ),
     "idle_heading": "Connect your WhatsApp Business number",
     "idle_intro": (
-        "Facebook will open a window where you choose (or create) the WhatsApp Business account and phone "
-        "number your team will use. It takes about five minutes. Afterwards, candidates' WhatsApp messages "
-        "arrive in Slack and your replies go back to them."
+        "Facebook opens a window where you choose (or create) the WhatsApp Business account and phone "
+        "number your team will use. It takes about five minutes."
+    ),
+    "idle_outro": (
+        "Afterwards, candidates' WhatsApp messages arrive in Slack and your replies go back to them."
     ),
     "idle_needs_heading": "Before you start, have ready:",
     "idle_need_admin": "A Facebook account with admin access to your company's Meta business portfolio",
@@ -55,10 +68,18 @@ PAGE = {
         "Candidates' messages will now appear in Slack. You can close this tab and go back to Slack."
     ),
     "success_numbers": "Connected:",
-    "payment_note": (
-        "One last check: if your WhatsApp Business account has no payment method yet, add one in WhatsApp "
-        "Manager (Overview, then Add payment method). Meta needs it before messages can be sent from this "
-        "number."
+    "success_channel": "Conversations go to",
+    "success_channel_unnamed": "its Slack channel",
+    "open_in_slack": "Open in Slack",
+    "open_in_browser": "Open in the browser",
+    "payment_heading": "Payment method missing — messages can't be sent",
+    "payment_before_link": (
+        "Meta says this WhatsApp Business account has no payment method yet, so no message can be sent "
+        "from this number. Add one in"
+    ),
+    "payment_link": "WhatsApp Manager",
+    "payment_after_link": (
+        "(Overview, then Add payment method), then press Check again on waslack's Home tab in Slack."
     ),
     "error_heading": "We couldn't connect your number",
     "retry_button": "Try again",
@@ -79,7 +100,13 @@ BROWSER = {
         "Allow pop-ups for this page (click the blocked pop-up icon at the right of the address bar), then "
         "click Try again. If you can't change that setting, continue in this tab instead."
     ),
+    "popup_blocked_phone": (
+        "Phones and tablets often block it. Continue in this tab instead: Facebook opens here and sends you "
+        "back to this page when you're done."
+    ),
     "redirect_link": "Continue in this tab instead",
+    "popup_closed": "You closed the Facebook window before finishing, so nothing was connected. "
+                    "Click Continue with Facebook when you're ready to try again.",
     "cancelled": "You closed the Facebook window while {step}, so nothing was connected. "
                  "Click Continue with Facebook when you're ready to start again.",
     "cancelled_unknown_step": "You closed the Facebook window before finishing, so nothing was connected. "
@@ -127,9 +154,12 @@ LINK_TEXT = {
     LinkProblem.EXPIRED: "For your security, connect links work for 15 minutes. " + SLACK_RESTART,
     LinkProblem.USED: (
         "Each connect link works once. If you just connected a number, you're done: check Slack. "
-        "To connect another number, go back to Slack and click Connect WhatsApp again."
+        f"To connect another number, go back to waslack's Home tab in Slack and click {SLACK_CONNECT_BUTTON} "
+        "again."
     ),
 }
+
+USED_AFTER_FAILURE = "Its attempt didn't connect a number, and each connect link works once. " + SLACK_RESTART
 
 MISSING_TOKEN_HEADING = "This link is incomplete"
 MISSING_TOKEN = "The link has no security token. " + SLACK_RESTART
@@ -141,7 +171,8 @@ PROBLEMS = {
     ClaimProblem.LINK_EXPIRED: "This connect link has expired (links work for 15 minutes). " + SLACK_RESTART,
     ClaimProblem.LINK_USED: (
         "This connect link has already been used. If you just connected a number, you're done: check Slack. "
-        "To connect another number, go back to Slack and click Connect WhatsApp again."
+        f"To connect another number, go back to waslack's Home tab in Slack and click {SLACK_CONNECT_BUTTON} "
+        "again."
     ),
     ClaimProblem.CODE_REJECTED: (
         "Meta didn't accept the sign-in: the code it hands over is valid for only 30 seconds and works once. "
@@ -149,7 +180,7 @@ PROBLEMS = {
     ),
     ClaimProblem.TOKEN_INVALID: (  # Meta 190
         "Meta says the access it just granted is no longer valid, so the number couldn't be connected. "
-        "Please reconnect: click Try again, or start again from Slack with Connect WhatsApp."
+        "Please reconnect: click Try again, or start again from Slack with " + SLACK_CONNECT_BUTTON + "."
     ),
     ClaimProblem.PERMISSIONS: (  # Meta 10 / 200
         "Meta didn't give waslack the permissions it needs. Click Try again and leave every permission "
@@ -215,6 +246,14 @@ WARNINGS = {
         "We couldn't create a Slack channel for this number. Pick a channel for it in waslack's Home tab "
         "in Slack."
     ),
+    ClaimWarning.PAYMENT_MISSING: (
+        "Payment method missing — messages can't be sent. Add one in WhatsApp Manager (Overview, then Add "
+        "payment method)."
+    ),
+    ClaimWarning.MESSAGING_BLOCKED: (
+        "Meta is blocking messages from this number. WhatsApp Manager says why; once it's fixed, press Check "
+        "again on waslack's Home tab in Slack."
+    ),
 }
 
 CONNECTED = "Your WhatsApp number is connected."
@@ -241,9 +280,34 @@ CALLBACK_CANCELLED = (
     "start again."
 )
 CALLBACK_ERROR_HEADING = "Facebook didn't finish connecting"
-CALLBACK_ERROR = "Facebook sent you back here with this message:"
 CALLBACK_ERROR_NEXT = "Nothing was connected. Click Try again to go through the Facebook steps once more."
 CALLBACK_ERROR_NO_MESSAGE = "Facebook sent us back without saying why."
+# Our own words for the OAuth ``error`` Facebook sends back (RFC 6749 section 4.1.2.1 codes). Whatever
+# else the address says (error_description, error_message) is never shown: anyone can write it.
+CALLBACK_ERRORS = {
+    "access_denied": "Facebook says waslack wasn't given access, so nothing was connected.",
+    "server_error": "Facebook had a problem on its side, so nothing was connected.",
+    "temporarily_unavailable": "Facebook is busy right now, so nothing was connected. Wait a minute first.",
+    "invalid_request": (
+        "Facebook refused the sign-in request; waslack's Meta app settings may be wrong. If it happens again, "
+        "ask whoever set up waslack to check them."
+    ),
+    "invalid_scope": (
+        "Facebook refused the permissions waslack asked for; waslack's Meta app settings may be wrong. If it "
+        "happens again, ask whoever set up waslack to check them."
+    ),
+    "unauthorized_client": (
+        "Facebook doesn't let this waslack installation use Embedded Signup yet. Ask whoever set up waslack "
+        "to check its Meta app."
+    ),
+    "unsupported_response_type": (
+        "Facebook refused the sign-in request; waslack's Meta app settings may be wrong. Ask whoever set up "
+        "waslack to check them."
+    ),
+}
+CALLBACK_ERROR_CANCEL_CODES = {"4201"}  # Facebook's "User canceled the Dialog flow"
+CALLBACK_ERROR_SUPPORT = "Facebook error {error}"
+CALLBACK_ERROR_SUPPORT_CODE = "code {code}"
 CALLBACK_MISSING_HEADING = "This page is only for Facebook's sign-in"
 CALLBACK_MISSING = (
     "It opens after the Facebook steps and needs the details Facebook adds to it. " + SLACK_RESTART

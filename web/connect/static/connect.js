@@ -10,6 +10,13 @@ const config = JSON.parse(document.getElementById('config').textContent);
 const text = config.text;
 const allowedOrigins = new Set(config.allowedOrigins); // exact matches only, never a suffix test
 const MAX_TEXT = 300;
+const POPUP_WATCH_MS = 500; // how often we look whether the person closed the Facebook window
+const PAYMENT_MISSING = 'payment_missing';
+// A phone or tablet: no pop-up icon in an address bar to click, so the advice differs.
+const onPhone = window.matchMedia('(pointer: coarse)').matches;
+// Our callback URL, as the redirect fallback's OAuth dialog link carries it, and the connect page's.
+const callbackUrl = new URL(config.redirectUrl).searchParams.get('redirect_uri');
+const connectUrl = callbackUrl ? callbackUrl.replace(/\/callback$/, '') : null;
 
 const $ = (id) => document.getElementById(id);
 const fill = (template, values) =>
@@ -57,11 +64,28 @@ function redirectUrl() {
   return url.toString();
 }
 
+// Point the address bar somewhere a reload shows this page again: never at a spent ?code= (which would
+// say "already used"), and not at a link this page has traded for a fresh one.
+function setAddress(url) {
+  if (!url) return;
+  try {
+    window.history.replaceState(null, '', url);
+  } catch {
+    // another origin than PUBLIC_BASE_URL (a proxy rewriting hosts): leave the address alone
+  }
+}
+
+function addressFor(usedToken) {
+  if (!callbackUrl) return null;
+  return `${callbackUrl}?${new URLSearchParams({ state: usedToken })}`;
+}
+
 function useToken(fresh) {
   if (!fresh) return;
   token = fresh;
   $('redirect-link').href = redirectUrl();
   $('error-redirect').href = redirectUrl();
+  if (connectUrl) setAddress(`${connectUrl}?${new URLSearchParams({ token: fresh })}`);
 }
 
 function endFlow() {
@@ -70,6 +94,7 @@ function endFlow() {
     clearTimeout(flow.codeTimer);
     clearTimeout(flow.noCodeTimer);
     clearTimeout(flow.pollTimer);
+    clearInterval(flow.popupWatch);
   }
   flow = null;
 }
@@ -93,6 +118,8 @@ function showError({ reason, heading, message, quote, next, support, retry = tru
   $('error-support').hidden = !support;
   $('retry').hidden = !retry;
   $('error-redirect').hidden = !redirect;
+  // when continuing in this tab is the only way on, it is the main button
+  $('error-redirect').className = redirect && !retry ? 'button primary' : '';
   show('error', reason);
 }
 
@@ -106,10 +133,50 @@ function listItems(list, items, className) {
   list.hidden = items.length === 0;
 }
 
+function link(href, label, className, newTab) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.textContent = label;
+  if (className) a.className = className;
+  if (newTab) {
+    a.target = '_blank';
+    a.rel = 'noopener';
+  }
+  return a;
+}
+
+// "Conversations go to #name · Open in Slack · Open in the browser", as pages.channel_item renders it.
+function channelItem(channel) {
+  const page = text.page;
+  const li = document.createElement('li');
+  li.className = 'channel';
+  const name = channel.name ? `#${channel.name}` : page.success_channel_unnamed;
+  const links = document.createElement('span');
+  links.className = 'channel-links';
+  links.append(link(channel.app_url, page.open_in_slack, 'button small'), ' ',
+    link(channel.web_url, page.open_in_browser, 'button small', true));
+  li.append(`${page.success_channel} `, link(channel.web_url, name, 'channel-name'), ' ', links);
+  return li;
+}
+
 function showSuccess(numbers, warnings) {
   endFlow();
+  const all = warnings || [];
   listItems($('success-numbers'), (numbers || []).map((n) => n.label), 'number');
-  listItems($('success-warnings'), (warnings || []).map((w) => w.message).filter(Boolean), 'warning');
+  const seen = new Set();
+  const channels = (numbers || []).map((n) => n.channel).filter((c) => {
+    if (!c || !/^slack:\/\/channel\?/.test(c.app_url) || !/^https:\/\//.test(c.web_url) || seen.has(c.id)) {
+      return false;
+    }
+    seen.add(c.id);
+    return true;
+  });
+  $('success-channels').replaceChildren(...channels.map(channelItem));
+  $('success-channels').hidden = channels.length === 0;
+  $('success-payment').hidden = !all.some((w) => w.code === PAYMENT_MISSING);
+  listItems($('success-warnings'),
+    all.filter((w) => w.code !== PAYMENT_MISSING).map((w) => w.message).filter(Boolean), 'warning');
+  setAddress(addressFor(token)); // a reload shows this result again, not "already used"
   show('success');
 }
 
@@ -214,7 +281,7 @@ function startPolling(attempt) {
     try {
       const response = await fetch(`${config.endpoints.status}?${query}`, { cache: 'no-store' });
       const answer = await response.json();
-      if (attempt !== flow) return;
+      if (attempt !== flow || !attempt.polling) return;
       if (response.ok && answer.connected) return showSuccess(answer.numbers, []);
       if (response.status === 400 || response.status === 410) {
         return showError({ reason: answer.problem, message: answer.message, retry: false });
@@ -222,7 +289,7 @@ function startPolling(attempt) {
     } catch {
       // a failed check is just a missed tick
     }
-    if (attempt !== flow) return;
+    if (attempt !== flow || !attempt.polling) return;
     if (Date.now() >= deadline) return toIdle(text.poll_timeout);
     attempt.pollTimer = setTimeout(tick, config.pollIntervalMs);
   };
@@ -235,26 +302,59 @@ function popupBlocked() {
   showError({
     reason: 'popup_blocked',
     heading: text.popup_blocked_heading,
-    message: text.popup_blocked,
+    message: onPhone ? text.popup_blocked_phone : text.popup_blocked,
     redirect: true,
+    retry: !onPhone, // on a phone, continuing in this tab is the way
   });
 }
 
+// The window was closed without a code: a finished sign-up may still have connected (ask the server once),
+// otherwise say so within seconds instead of waiting for Meta.
+async function popupClosed(attempt) {
+  if (attempt !== flow || attempt.sent || attempt.polling || attempt.code) return;
+  if (attempt.session) return startPolling(attempt); // Meta said FINISH: the code may still be coming
+  attempt.polling = true;
+  const after = new Date(attempt.startedAt + clockOffset).toISOString();
+  try {
+    const query = new URLSearchParams({ token, after }).toString();
+    const response = await fetch(`${config.endpoints.status}?${query}`, { cache: 'no-store' });
+    const answer = await response.json();
+    if (attempt !== flow || !attempt.polling) return; // a late code took over
+    if (response.ok && answer.connected) return showSuccess(answer.numbers, []);
+  } catch {
+    // nothing to learn: the window was closed
+  }
+  if (attempt === flow && attempt.polling) toIdle(text.popup_closed);
+}
+
+function watchPopup(attempt) {
+  attempt.popupWatch = setInterval(() => {
+    if (attempt !== flow || !lastPopup || !lastPopup.closed) return;
+    clearInterval(attempt.popupWatch);
+    // A message posted just before closing may still be on its way.
+    attempt.noCodeTimer = setTimeout(() => popupClosed(attempt), config.sessionWaitMs);
+  }, POPUP_WATCH_MS);
+}
+
 function onLoginResponse(attempt, response) {
-  if (attempt !== flow || attempt.sent || attempt.polling) return;
+  if (attempt !== flow || attempt.sent) return;
   const code = response && response.authResponse && response.authResponse.code;
   if (code) {
+    // A late code still goes to the server, even if we had started asking it whether anything connected.
+    clearTimeout(attempt.pollTimer);
+    clearTimeout(attempt.noCodeTimer);
+    attempt.polling = false;
     attempt.code = code;
     if (attempt.session) return sendCode(attempt);
     // The session message may still be on its way; wait a moment, then go without it.
     attempt.codeTimer = setTimeout(() => sendCode(attempt), config.sessionWaitMs);
     return;
   }
+  if (attempt.polling) return;
   if (lastPopup === null) return popupBlocked();
-  // A CANCEL message may still be on its way; if none comes, check with the server.
-  attempt.noCodeTimer = setTimeout(() => {
-    if (attempt === flow && !attempt.sent && !attempt.polling) startPolling(attempt);
-  }, config.sessionWaitMs);
+  // A CANCEL message may still be on its way; if none comes, the window was closed before the end.
+  clearTimeout(attempt.noCodeTimer);
+  attempt.noCodeTimer = setTimeout(() => popupClosed(attempt), config.sessionWaitMs);
 }
 
 function parseSignupMessage(data) {
@@ -320,7 +420,8 @@ function start() {
     override_default_response_type: true,
     extras,
   });
-  if (lastPopup === null && attempt === flow) popupBlocked();
+  if (lastPopup === null && attempt === flow) return popupBlocked();
+  if (attempt === flow) watchPopup(attempt);
 }
 
 function sdkLoaded() {
@@ -375,5 +476,6 @@ $('connect').addEventListener('click', start);
 $('retry').addEventListener('click', () => (sdkReady ? start() : toIdle('')));
 $('stop-waiting').addEventListener('click', () => toIdle(''));
 $('choose-form').addEventListener('submit', chooseNumber);
+setAddress(document.body.dataset.reload);
 show(config.initialState, document.body.dataset.reason || '');
 loadSdk();

@@ -1,0 +1,80 @@
+"""What the Home tab is built from: plain, frozen data about each account and number, and the action_ids
+its controls carry (``kind:key``), which the listeners match."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# action_ids the listeners register (bot/listeners/*)
+ACTION_CONNECT = "connect_whatsapp"
+ACTION_RECONNECT = "reconnect_account"
+ACTION_DISCONNECT = "disconnect_account"
+ACTION_MOVE_NUMBER = "move_number"
+ACTION_INVITE = "invite_to_channel"
+ACTION_CHECK_NUMBER = "check_number"
+ACTION_PAGE_PREVIOUS = "home_page_previous"
+ACTION_PAGE_NEXT = "home_page_next"
+NUMBER_BLOCK_PREFIX = "number:"
+
+
+def keyed_action(kind: str, key: object) -> str:
+    """An action_id naming what it acts on (Slack wants action_ids unique within a view): ``kind:key``."""
+    return f"{kind}:{key}"[:255]
+
+
+def action_pattern(kind: str) -> re.Pattern[str]:
+    """Matches ``kind`` and every ``kind:key`` (for Bolt's ``app.action``)."""
+    return re.compile(rf"^{re.escape(kind)}(:.*)?$")
+
+
+def action_key(action_id: str) -> str:
+    """The ``key`` of ``kind:key`` ('' when there is none)."""
+    return action_id.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class NumberLine:
+    """One phone number as the Home tab shows it."""
+
+    phone_number_id: str
+    display_phone_number: str | None
+    verified_name: str | None
+    status: str  # pending | active | limited | payment_missing | blocked | disconnected | error
+    quality_rating: str | None
+    channel_id: str | None
+    connected: bool  # chosen by the workspace: only then can its channel be changed
+    detail: str | None = None  # one short sentence on why it is not simply active
+    checkable: bool = False  # Meta limits or blocks it: offer to ask Meta again once it's fixed
+
+
+@dataclass(frozen=True)
+class AccountCard:
+    """A WhatsApp Business account with its numbers, and whether the viewer may change it."""
+
+    account_id: int
+    status: str
+    numbers: tuple[NumberLine, ...]
+    connected_by: str | None
+    connected_at: datetime | None
+    can_manage: bool
+    needs_reconnect: bool = False  # disconnected, in error, token rejected, or numbers still to choose
+
+
+@dataclass(frozen=True)
+class HomeState:
+    """Everything one person's Home tab shows."""
+
+    connect_url: str
+    cards: tuple[AccountCard, ...] = ()
+    page: int = 0
+    notice: str | None = None
+
+
+@dataclass(frozen=True)
+class CardSlice:
+    """The part of an account card that fits on one page (big accounts continue on the next page)."""
+
+    card: AccountCard
+    numbers: tuple[NumberLine, ...]
