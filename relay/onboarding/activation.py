@@ -28,9 +28,11 @@ async def activate_number(
         accounts = AccountRepository(session, services.cipher)
         account = await accounts.get(account.id)  # type: ignore[arg-type, assignment]
         number = await accounts.number_by_phone_number_id(phone_number_id)
-        assert account is not None and number is not None and number.account_id == account.id
+        if account is None or number is None or number.account_id != account.id:
+            raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the number is no longer part of this account")
         business_token = accounts.business_token(account)
-        assert business_token is not None
+        if business_token is None or account.status == AccountStatus.DISCONNECTED.value:
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the account was disconnected during the signup")
         pin = accounts.pin(number)
         if pin is None:
             # stored before registering: a PIN Meta accepted must never be lost
@@ -86,9 +88,12 @@ async def activate_number(
 
     async with services.database.session() as session:
         accounts = AccountRepository(session, services.cipher)
+        live = await accounts.get(account.id, for_update=True)  # type: ignore[arg-type]
         number = await accounts.number_by_phone_number_id(phone_number_id)
-        live = await accounts.get(account.id)  # type: ignore[arg-type]
-        assert number is not None and live is not None
+        assert live is not None
+        if accounts.let_go(live) or number is None or number.account_id != live.id:
+            # disconnected (the app was removed from the workspace, say) while Meta was registering
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the account was disconnected during the signup")
         number.registration_state = state.value
         number.registration_error = error
         number.register_retry_at = retry_at

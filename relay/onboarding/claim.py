@@ -97,6 +97,7 @@ async def _claim(
     if hint.phone_number_id and hint.phone_number_id not in listed_ids:
         raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the signup named a number outside the account")
     await _refuse_numbers_of_other_workspaces(services, link.team_id, listed_ids)
+    await _ensure_link_stands(services, link)  # the workspace may have removed the app while Meta answered
 
     subscribed, subscribe_error = True, None
     try:
@@ -121,6 +122,8 @@ async def _claim(
         expires_at = utcnow() + timedelta(seconds=grant.expires_in)
 
     async with services.database.session() as session:
+        if not await services.links.hold(session, link.nonce):
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the workspace removed the app during the signup")
         tenant = await TenantRepository(session).get_or_create(link.team_id)
         accounts = AccountRepository(session, services.cipher)
         existing = await accounts.find(tenant.id, waba_id)  # type: ignore[arg-type]
@@ -155,13 +158,14 @@ async def _claim(
 
 
 async def choose_number(services: Services, *, token: str | None, phone_number_id: str | None) -> ClaimOutcome:
-    """Second step for a WABA with several numbers: connect the one the person picked on the page."""
+    """Second step for a WABA with several numbers: connect the one the person picked on the page.
+
+    A link makes one choice: of any number of concurrent calls, exactly one connects a number."""
     try:
         link = await services.links.inspect(token, allow_used=True)
     except LinkError as exc:
         return ClaimOutcome(status="failed", problem=LINK_PROBLEMS[exc.problem])
-    fresh = link.used_at is not None and utcnow() - link.used_at < services.links.ttl
-    if link.outcome != "choose_number" or link.account_id is None or not fresh:
+    if link.outcome != "choose_number" or link.account_id is None:
         return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)
     async with services.database.session() as session:
         accounts = AccountRepository(session, services.cipher)
@@ -169,6 +173,8 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
         numbers = await accounts.numbers(account) if account else []
     if account is None or phone_number_id not in {n.phone_number_id for n in numbers}:
         return ClaimOutcome(status="failed", problem=ClaimProblem.NUMBER_MISMATCH)
+    if not await services.links.start_choice(link.nonce):
+        return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)  # another call made the choice
     try:
         warnings = await activate_number(services, account, phone_number_id, actor=link.user_id,
                                          team_id=link.team_id)
@@ -176,6 +182,9 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
         outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
     except GraphError as exc:
         outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=support_detail(exc))
+    except Exception:
+        log.exception("choosing number %s for team %s failed unexpectedly", phone_number_id, link.team_id)
+        outcome = ClaimOutcome(status="failed", problem=ClaimProblem.INTERNAL)
     else:
         if not account.webhooks_subscribed:
             warnings.append(ClaimWarning.SUBSCRIPTION_PENDING)
@@ -199,6 +208,12 @@ async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, 
             owner = await accounts.get(number.account_id)
             if owner is not None and (tenant is None or owner.tenant_id != tenant.id):
                 raise ClaimFailed(ClaimProblem.NUMBER_TAKEN, f"number {phone_number_id} belongs to another workspace")
+
+
+async def _ensure_link_stands(services: Services, link: ConnectLink) -> None:
+    async with services.database.session() as session:
+        if not await services.links.hold(session, link.nonce):
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the workspace removed the app during the signup")
 
 
 async def _numbers(services: Services, account: WhatsAppAccount) -> tuple[NumberView, ...]:

@@ -19,8 +19,9 @@ class AccountRepository:
 
     # ---- accounts ---------------------------------------------------------------------------------
 
-    async def get(self, account_id: int) -> WhatsAppAccount | None:
-        return await self.session.get(WhatsAppAccount, account_id)
+    async def get(self, account_id: int, *, for_update: bool = False) -> WhatsAppAccount | None:
+        """The account; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
+        return await self.session.get(WhatsAppAccount, account_id, with_for_update=for_update or None)
 
     async def find(self, tenant_id: int, waba_id: str) -> WhatsAppAccount | None:
         query = select(WhatsAppAccount).where(
@@ -102,6 +103,12 @@ class AccountRepository:
             col(WhatsAppAccount.subscribe_retry_at) <= now,
         )
         return list((await self.session.exec(query)).all())
+
+    @staticmethod
+    def let_go(account: WhatsAppAccount) -> bool:
+        """Whether the account no longer holds its numbers (disconnected, or no business token): another
+        workspace may then claim them."""
+        return account.status == AccountStatus.DISCONNECTED.value or account.business_token_encrypted is None
 
     async def disconnect(self, account: WhatsAppAccount, reason: str | None = None) -> None:
         """Mark disconnected and forget the business token; numbers and history stay."""

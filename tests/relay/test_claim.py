@@ -10,10 +10,11 @@ from sqlalchemy import update
 
 from relay.jobs import retry_registrations, retry_subscriptions
 from relay.onboarding.claim import ClaimProblem, ClaimWarning, SessionInfo, choose_number, claim_whatsapp_account
+from relay.onboarding.manage import workspace_uninstalled
 from sandbox.meta.onboarding import finish_session, issue_business_token, issue_code
 from sandbox.stack import running_stack
 from storage.models import PhoneNumber, WhatsAppAccount, utcnow
-from storage.repositories import AccountRepository, AuditRepository
+from storage.repositories import AccountRepository, AuditRepository, InstallationRepository
 from tests.bot.conftest import eventually
 
 
@@ -268,11 +269,19 @@ async def test_reconnecting_the_same_waba_updates_in_place_and_keeps_the_channel
         assert AccountRepository(session, stack.services.cipher).business_token(accounts[0]) == token.value
 
 
+async def install(stack, team_id: str) -> None:
+    """A second workspace with the app installed (in the Slack simulator and in the relay's database)."""
+    added = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/workspaces", json={"team_id": team_id})
+    assert added.status_code < 300
+    async with stack.services.database.session() as session:
+        await InstallationRepository(session, stack.services.cipher).save(team_id=team_id, bot_token="xoxb-other")
+        await session.commit()
+
+
 async def test_a_number_of_another_workspace_cannot_be_taken(stack):
     first, signup = await claim(stack)
     assert first.ok
-    other = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/workspaces", json={"team_id": "T0OTHER"})
-    assert other.status_code < 300
+    await install(stack, "T0OTHER")
     world = stack.meta
     token = issue_business_token(world, world.businesses[signup.business_id])
     code = issue_code(world, token)
@@ -282,6 +291,35 @@ async def test_a_number_of_another_workspace_cannot_be_taken(stack):
     assert outcome.problem == ClaimProblem.NUMBER_TAKEN
     async with stack.services.database.session() as session:
         assert await AccountRepository(session, stack.services.cipher).list_for_team("T0OTHER") == []
+
+
+# ---- links issued before the app was removed ------------------------------------------------------------
+
+async def test_a_link_issued_before_uninstall_claims_nothing(stack):
+    token = await link_token(stack)
+    signup = stack.meta.seed_signup()
+    await workspace_uninstalled(stack.services, team_id=stack.workspace.team_id, event="app_uninstalled")
+    outcome, _ = await claim(stack, signup, token=token)
+    assert not outcome.ok and outcome.problem in (ClaimProblem.LINK_FORGED, ClaimProblem.LINK_EXPIRED)
+    assert (await stored_accounts(stack))[0] == []
+    assert not stack.meta.is_subscribed(signup.waba_id)
+    assert not stack.meta.numbers[signup.phone_number_ids[0]].registered
+
+
+async def test_an_uninstall_during_the_claim_stops_it_before_anything_is_stored(stack, monkeypatch):
+    graph = stack.services.graph
+    list_numbers = graph.list_phone_numbers
+
+    async def uninstalled_meanwhile(waba_id, token):
+        await workspace_uninstalled(stack.services, team_id=stack.workspace.team_id, event="tokens_revoked")
+        return await list_numbers(waba_id, token)
+
+    monkeypatch.setattr(graph, "list_phone_numbers", uninstalled_meanwhile)
+    outcome, signup = await claim(stack)
+    assert outcome.problem == ClaimProblem.LINK_EXPIRED
+    assert (await stored_accounts(stack))[0] == []
+    assert not stack.meta.is_subscribed(signup.waba_id)
+    assert not stack.meta.numbers[signup.phone_number_ids[0]].registered
 
 
 async def test_registration_failure_leaves_nothing_active(stack):
