@@ -101,7 +101,9 @@ async def activate_number(
         number.slack_channel_id = number.slack_channel_id or channel_id
         number.quality_rating = details.quality_rating or number.quality_rating
         await accounts.save_number(number)
-        live.is_coexistence = live.is_coexistence or coexistence
+        # what Meta reports for the numbers in use, never what the browser said
+        live.is_coexistence = any(n.enabled and n.registration_state == RegistrationState.COEXISTENCE.value
+                                  for n in await accounts.numbers(live))
         await accounts.set_status(live, AccountStatus.ACTIVE)
         await session.commit()
     return warnings

@@ -24,6 +24,7 @@ from relay.onboarding.claim_types import (
 )
 from relay.onboarding.links import ConnectLink, LinkError
 from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
+from relay.onboarding.takeover import refuse_numbers_held_elsewhere, take_over_released_number
 from relay.services import Services
 from storage.models import AccountStatus, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository, TenantRepository
@@ -36,7 +37,6 @@ __all__ = [
 
 log = logging.getLogger("waslack.onboarding")
 
-COEXISTENCE_EVENT = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
 SUBSCRIBE_RETRY_DELAY = timedelta(minutes=5)
 
 
@@ -96,7 +96,12 @@ async def _claim(
     listed_ids = [n.id for n in listed]
     if hint.phone_number_id and hint.phone_number_id not in listed_ids:
         raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the signup named a number outside the account")
-    await _refuse_numbers_of_other_workspaces(services, link.team_id, listed_ids)
+    # The owning business comes from Meta; the browser's business_id is only compared, never stored.
+    waba = await graph.get_business_account(waba_id, business_token)
+    if hint.business_id and waba.owner_business_id and hint.business_id != waba.owner_business_id:
+        log.warning("signup for team %s named business %s; Meta says WABA %s belongs to %s", link.team_id,
+                    hint.business_id, waba_id, waba.owner_business_id)
+    await refuse_numbers_held_elsewhere(services, link.team_id, listed_ids)
     await _ensure_link_stands(services, link)  # the workspace may have removed the app while Meta answered
 
     subscribed, subscribe_error = True, None
@@ -126,18 +131,20 @@ async def _claim(
             raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the workspace removed the app during the signup")
         tenant = await TenantRepository(session).get_or_create(link.team_id)
         accounts = AccountRepository(session, services.cipher)
-        existing = await accounts.find(tenant.id, waba_id)  # type: ignore[arg-type]
-        account, created = await accounts.upsert(
+        account, _created = await accounts.upsert(
             tenant_id=tenant.id, waba_id=waba_id, business_token=business_token,  # type: ignore[arg-type]
-            business_id=hint.business_id if existing is None else None, token_expires_at=expires_at,
-            meta_user_id=info.user_id, connected_by_user_id=link.user_id,
-            is_coexistence=hint.event == COEXISTENCE_EVENT, status=AccountStatus.PENDING,
+            business_id=waba.owner_business_id, name=waba.name, token_expires_at=expires_at,
+            meta_user_id=info.user_id, connected_by_user_id=link.user_id, status=AccountStatus.PENDING,
         )
         for number in listed:
-            await accounts.upsert_number(
+            released = await take_over_released_number(session, accounts, account, number.id,
+                                                       actor=link.user_id, team_id=link.team_id)
+            row = await accounts.upsert_number(
                 account, phone_number_id=number.id, display_phone_number=number.display_phone_number,
                 verified_name=number.verified_name, quality_rating=number.quality_rating,
             )
+            if released is not None:
+                await accounts.inherit_pin(row, released)
         await accounts.record_subscription(
             account, ok=subscribed, error=subscribe_error,
             retry_at=None if subscribed else utcnow() + SUBSCRIBE_RETRY_DELAY,
@@ -195,19 +202,6 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     if outcome.ok:
         await _tell_slack(services, link, outcome)
     return outcome
-
-
-async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, phone_number_ids: list[str]) -> None:
-    async with services.database.session() as session:
-        accounts = AccountRepository(session, services.cipher)
-        tenant = await TenantRepository(session).get(team_id)
-        for phone_number_id in phone_number_ids:
-            number = await accounts.number_by_phone_number_id(phone_number_id)
-            if number is None:
-                continue
-            owner = await accounts.get(number.account_id)
-            if owner is not None and (tenant is None or owner.tenant_id != tenant.id):
-                raise ClaimFailed(ClaimProblem.NUMBER_TAKEN, f"number {phone_number_id} belongs to another workspace")
 
 
 async def _ensure_link_stands(services: Services, link: ConnectLink) -> None:

@@ -1,5 +1,5 @@
 """Connect links that really die: retry chains end, used links stop answering, a choice is made once, links of a
-workspace that removed the app are dead (OAuth and single-workspace mode)."""
+workspace that removed the app are dead (OAuth and single-workspace mode), and what is stored comes from Meta."""
 
 from __future__ import annotations
 
@@ -180,3 +180,16 @@ async def test_single_workspace_mode_links_die_with_the_uninstall(client, servic
     answer = await complete(client, token, fake_graph.issue_code("WABA1"), FINISH)
     assert answer.json()["status"] == "failed"
     assert (await accounts_of(services))[0] == []
+
+
+# ---- verified with Meta ----------------------------------------------------------------------------------
+
+async def test_the_business_and_coexistence_are_what_meta_reports(client, services, fake_graph, issue_token):
+    session = {"type": "WA_EMBEDDED_SIGNUP", "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
+               "data": {"waba_id": "WABA1", "business_id": "BIZ-OF-SOMEONE-ELSE"}}
+    answer = await complete(client, await issue_token(), fake_graph.issue_code("WABA1"), session)
+    assert answer.status_code == 200
+    accounts, _ = await accounts_of(services)
+    assert accounts[0].business_id == "BIZ1" and accounts[0].name == "WABA WABA1"
+    assert accounts[0].is_coexistence is False, "PN1 is not on the WhatsApp Business app"
+    assert "waba" in fake_graph.calls
