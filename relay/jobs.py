@@ -89,7 +89,7 @@ async def retry_registrations(services: Services) -> int:
             select(PhoneNumber, WhatsAppAccount)
             .join(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
             .where(PhoneNumber.registration_state == RegistrationState.RATE_LIMITED.value)
-            .where(col(PhoneNumber.register_retry_at) <= now)
+            .where(col(PhoneNumber.register_retry_at) <= now, col(PhoneNumber.released_at).is_(None))
             .where(WhatsAppAccount.status == AccountStatus.ACTIVE.value)
         )
         due = list((await session.exec(query)).all())
@@ -113,7 +113,8 @@ async def retry_registrations(services: Services) -> int:
         async with services.database.session() as session:
             accounts = AccountRepository(session, services.cipher)
             live = await accounts.number_by_phone_number_id(number.phone_number_id)
-            assert live is not None
+            if live is None or live.id != number.id:
+                continue  # another workspace took the number over meanwhile
             live.registration_state, live.register_retry_at, live.registration_error = state, retry_at, error
             await accounts.save_number(live)
             await session.commit()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from relay.onboarding.links import ConnectLinks
 from relay.onboarding.notifier import SilentNotifier, WorkspaceNotifier
+from relay.onboarding.workspaces import Workspaces
 from relay.settings import Settings
 from storage.cipher import TokenCipher
 from storage.database import Database
@@ -45,12 +46,15 @@ class Services:
             timeout=settings.META_TIMEOUT_SECONDS,
             transport=graph_transport,
         )
+        cipher = TokenCipher(settings.encryption_keys)
+        workspaces = Workspaces(database, cipher, single_workspace=not settings.slack_oauth_enabled)
         return cls(
             settings=settings,
             database=database,
-            cipher=TokenCipher(settings.encryption_keys),
+            cipher=cipher,
             graph=graph,
-            links=ConnectLinks(database, settings.link_signing_key, settings.PUBLIC_BASE_URL),
+            links=ConnectLinks(database, settings.link_signing_key, settings.PUBLIC_BASE_URL,
+                               workspaces=workspaces),
         )
 
     async def aclose(self) -> None:

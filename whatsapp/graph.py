@@ -20,6 +20,7 @@ from whatsapp import message_bodies as bodies
 from whatsapp.errors import GraphError
 from whatsapp.graph_http import GraphCall, GraphHttp
 from whatsapp.graph_types import (
+    BusinessAccount,
     MediaInfo,
     PhoneNumber,
     SentMessage,
@@ -36,6 +37,7 @@ PHONE_NUMBER_FIELDS = (
 )
 # is_on_biz_app: the coexistence check; health_status: can it send, or is e.g. the payment method missing
 PHONE_NUMBER_DETAIL_FIELDS = (*PHONE_NUMBER_FIELDS, "is_on_biz_app", "health_status")
+BUSINESS_ACCOUNT_FIELDS = ("id", "name", "owner_business_info")
 TEMPLATE_FIELDS = ("id", "name", "language", "status", "category", "parameter_format", "components")
 
 _PIN = re.compile(r"[0-9]{6}")
@@ -113,6 +115,12 @@ class GraphClient:
         call = self._http.call("GET", "/debug_token", token=token, params={"input_token": input_token},
                                secrets=(input_token,))
         return TokenInfo.from_graph(await self._http.request_json(call))
+
+    async def get_business_account(self, waba_id: str, token: str) -> BusinessAccount:
+        """The WABA's name and the business portfolio that owns it (``owner_business_info``)."""
+        call = self._http.call("GET", "/{waba_id}", {"waba_id": waba_id}, token=token,
+                               params={"fields": ",".join(BUSINESS_ACCOUNT_FIELDS)})
+        return BusinessAccount.from_graph(await self._http.request_json(call))
 
     async def list_phone_numbers(self, waba_id: str, token: str) -> list[PhoneNumber]:
         """All phone numbers of a WABA, across every page."""

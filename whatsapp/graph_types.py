@@ -149,6 +149,29 @@ class MessagingHealth:
 
 
 @dataclass(frozen=True)
+class BusinessAccount:
+    """A WhatsApp Business account (WABA) and the business portfolio that owns it, as Meta reports them."""
+
+    id: str
+    name: str | None
+    owner_business_id: str | None
+    owner_business_name: str | None
+    raw: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_graph(cls, data: dict[str, Any]) -> BusinessAccount:
+        owner = _dict(data.get("owner_business_info"))
+        owner_id = owner.get("id")
+        return cls(
+            id=str(data.get("id", "")),
+            name=_str(data.get("name")),
+            owner_business_id=str(owner_id) if isinstance(owner_id, str | int) and str(owner_id) else None,
+            owner_business_name=_str(owner.get("name")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
 class PhoneNumber:
     """A business phone number of a WABA, with the fields we request."""
 

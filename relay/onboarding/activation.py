@@ -30,9 +30,11 @@ async def activate_number(
         accounts = AccountRepository(session, services.cipher)
         account = await accounts.get(account.id)  # type: ignore[arg-type, assignment]
         number = await accounts.number_by_phone_number_id(phone_number_id)
-        assert account is not None and number is not None and number.account_id == account.id
+        if account is None or number is None or number.account_id != account.id:
+            raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the number is no longer part of this account")
         business_token = accounts.business_token(account)
-        assert business_token is not None
+        if business_token is None or account.status == AccountStatus.DISCONNECTED.value:
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the account was disconnected during the signup")
         pin = accounts.pin(number)
         if pin is None:
             # stored before registering: a PIN Meta accepted must never be lost
@@ -91,9 +93,12 @@ async def activate_number(
 
     async with services.database.session() as session:
         accounts = AccountRepository(session, services.cipher)
+        live = await accounts.get(account.id, for_update=True)  # type: ignore[arg-type]
         number = await accounts.number_by_phone_number_id(phone_number_id)
-        live = await accounts.get(account.id)  # type: ignore[arg-type]
-        assert number is not None and live is not None
+        assert live is not None
+        if accounts.let_go(live) or number is None or number.account_id != live.id:
+            # disconnected (the app was removed from the workspace, say) while Meta was registering
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the account was disconnected during the signup")
         number.registration_state = state.value
         number.registration_error = error
         number.register_retry_at = retry_at
@@ -102,7 +107,9 @@ async def activate_number(
         number.quality_rating = details.quality_rating or number.quality_rating
         store_health(number, details.health)
         await accounts.save_number(number)
-        live.is_coexistence = live.is_coexistence or coexistence
+        # what Meta reports for the numbers in use, never what the browser said
+        live.is_coexistence = any(n.enabled and n.registration_state == RegistrationState.COEXISTENCE.value
+                                  for n in await accounts.numbers(live))
         await accounts.set_status(live, AccountStatus.ACTIVE)
         await session.commit()
     number_connected(number.display_phone_number, phone_number_id, number.slack_channel_id, team_id)

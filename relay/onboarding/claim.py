@@ -24,6 +24,7 @@ from relay.onboarding.claim_types import (
 )
 from relay.onboarding.links import ConnectLink, LinkError
 from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
+from relay.onboarding.takeover import refuse_numbers_held_elsewhere, take_over_released_number
 from relay.services import Services
 from storage.models import AccountStatus, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository, TenantRepository
@@ -36,7 +37,6 @@ __all__ = [
 
 log = logging.getLogger("waslack.onboarding")
 
-COEXISTENCE_EVENT = "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING"
 SUBSCRIBE_RETRY_DELAY = timedelta(minutes=5)
 
 
@@ -96,7 +96,13 @@ async def _claim(
     listed_ids = [n.id for n in listed]
     if hint.phone_number_id and hint.phone_number_id not in listed_ids:
         raise ClaimFailed(ClaimProblem.NUMBER_MISMATCH, "the signup named a number outside the account")
-    await _refuse_numbers_of_other_workspaces(services, link.team_id, listed_ids)
+    # The owning business comes from Meta; the browser's business_id is only compared, never stored.
+    waba = await graph.get_business_account(waba_id, business_token)
+    if hint.business_id and waba.owner_business_id and hint.business_id != waba.owner_business_id:
+        log.warning("signup for team %s named business %s; Meta says WABA %s belongs to %s", link.team_id,
+                    hint.business_id, waba_id, waba.owner_business_id)
+    await refuse_numbers_held_elsewhere(services, link.team_id, listed_ids)
+    await _ensure_link_stands(services, link)  # the workspace may have removed the app while Meta answered
 
     subscribed, subscribe_error = True, None
     try:
@@ -121,20 +127,24 @@ async def _claim(
         expires_at = utcnow() + timedelta(seconds=grant.expires_in)
 
     async with services.database.session() as session:
+        if not await services.links.hold(session, link.nonce):
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the workspace removed the app during the signup")
         tenant = await TenantRepository(session).get_or_create(link.team_id)
         accounts = AccountRepository(session, services.cipher)
-        existing = await accounts.find(tenant.id, waba_id)  # type: ignore[arg-type]
-        account, created = await accounts.upsert(
+        account, _created = await accounts.upsert(
             tenant_id=tenant.id, waba_id=waba_id, business_token=business_token,  # type: ignore[arg-type]
-            business_id=hint.business_id if existing is None else None, token_expires_at=expires_at,
-            meta_user_id=info.user_id, connected_by_user_id=link.user_id,
-            is_coexistence=hint.event == COEXISTENCE_EVENT, status=AccountStatus.PENDING,
+            business_id=waba.owner_business_id, name=waba.name, token_expires_at=expires_at,
+            meta_user_id=info.user_id, connected_by_user_id=link.user_id, status=AccountStatus.PENDING,
         )
         for number in listed:
-            await accounts.upsert_number(
+            released = await take_over_released_number(session, accounts, account, number.id,
+                                                       actor=link.user_id, team_id=link.team_id)
+            row = await accounts.upsert_number(
                 account, phone_number_id=number.id, display_phone_number=number.display_phone_number,
                 verified_name=number.verified_name, quality_rating=number.quality_rating,
             )
+            if released is not None:
+                await accounts.inherit_pin(row, released)
         await accounts.record_subscription(
             account, ok=subscribed, error=subscribe_error,
             retry_at=None if subscribed else utcnow() + SUBSCRIBE_RETRY_DELAY,
@@ -155,13 +165,14 @@ async def _claim(
 
 
 async def choose_number(services: Services, *, token: str | None, phone_number_id: str | None) -> ClaimOutcome:
-    """Second step for a WABA with several numbers: connect the one the person picked on the page."""
+    """Second step for a WABA with several numbers: connect the one the person picked on the page.
+
+    A link makes one choice: of any number of concurrent calls, exactly one connects a number."""
     try:
         link = await services.links.inspect(token, allow_used=True)
     except LinkError as exc:
         return ClaimOutcome(status="failed", problem=LINK_PROBLEMS[exc.problem])
-    fresh = link.used_at is not None and utcnow() - link.used_at < services.links.ttl
-    if link.outcome != "choose_number" or link.account_id is None or not fresh:
+    if link.outcome != "choose_number" or link.account_id is None:
         return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)
     async with services.database.session() as session:
         accounts = AccountRepository(session, services.cipher)
@@ -169,6 +180,8 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
         numbers = await accounts.numbers(account) if account else []
     if account is None or phone_number_id not in {n.phone_number_id for n in numbers}:
         return ClaimOutcome(status="failed", problem=ClaimProblem.NUMBER_MISMATCH)
+    if not await services.links.start_choice(link.nonce):
+        return ClaimOutcome(status="failed", problem=ClaimProblem.LINK_USED)  # another call made the choice
     try:
         warnings = await activate_number(services, account, phone_number_id, actor=link.user_id,
                                          team_id=link.team_id)
@@ -176,6 +189,9 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
         outcome = ClaimOutcome(status="failed", problem=exc.problem, detail=exc.detail)
     except GraphError as exc:
         outcome = ClaimOutcome(status="failed", problem=problem_for(exc), detail=support_detail(exc))
+    except Exception:
+        log.exception("choosing number %s for team %s failed unexpectedly", phone_number_id, link.team_id)
+        outcome = ClaimOutcome(status="failed", problem=ClaimProblem.INTERNAL)
     else:
         if not account.webhooks_subscribed:
             warnings.append(ClaimWarning.SUBSCRIPTION_PENDING)
@@ -188,17 +204,10 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     return outcome
 
 
-async def _refuse_numbers_of_other_workspaces(services: Services, team_id: str, phone_number_ids: list[str]) -> None:
+async def _ensure_link_stands(services: Services, link: ConnectLink) -> None:
     async with services.database.session() as session:
-        accounts = AccountRepository(session, services.cipher)
-        tenant = await TenantRepository(session).get(team_id)
-        for phone_number_id in phone_number_ids:
-            number = await accounts.number_by_phone_number_id(phone_number_id)
-            if number is None:
-                continue
-            owner = await accounts.get(number.account_id)
-            if owner is not None and (tenant is None or owner.tenant_id != tenant.id):
-                raise ClaimFailed(ClaimProblem.NUMBER_TAKEN, f"number {phone_number_id} belongs to another workspace")
+        if not await services.links.hold(session, link.nonce):
+            raise ClaimFailed(ClaimProblem.LINK_EXPIRED, "the workspace removed the app during the signup")
 
 
 async def _numbers(services: Services, account: WhatsAppAccount) -> tuple[NumberView, ...]:

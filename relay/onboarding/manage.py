@@ -6,7 +6,13 @@ import logging
 
 from relay.services import Services
 from storage.models import AccountStatus, WhatsAppAccount
-from storage.repositories import AccountRepository, AuditRepository, InstallationRepository, TenantRepository
+from storage.repositories import (
+    AccountRepository,
+    AuditRepository,
+    ConnectStateRepository,
+    InstallationRepository,
+    TenantRepository,
+)
 from whatsapp.errors import GraphError
 
 log = logging.getLogger("waslack.onboarding")
@@ -75,9 +81,16 @@ async def move_number(services: Services, *, team_id: str, phone_number_id: str,
 
 
 async def workspace_uninstalled(services: Services, *, team_id: str, event: str) -> int:
-    """app_uninstalled / tokens_revoked: forget Slack tokens, stop relaying, mark numbers disconnected.
+    """app_uninstalled / tokens_revoked: kill the workspace's connect links, forget Slack tokens, stop relaying,
+    mark numbers disconnected.
 
     Returns how many WhatsApp accounts were disconnected."""
+    async with services.database.session() as session:
+        # First, so no link issued before the removal can start (or finish storing) a claim from now on.
+        deleted = await ConnectStateRepository(session).delete_for_team(team_id)
+        await session.commit()
+    if deleted:
+        log.info("deleted %d connect link(s) of workspace %s, which removed the app", deleted, team_id)
     async with services.database.session() as session:
         accounts = AccountRepository(session, services.cipher)
         live = [a for a in await accounts.list_for_team(team_id) if a.status != AccountStatus.DISCONNECTED.value]

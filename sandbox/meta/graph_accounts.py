@@ -34,6 +34,7 @@ TEMPLATE_DEFAULT = ("name", "parameter_format", "components", "language", "statu
 WABA_FIELDS = (
     "id", "name", "currency", "timezone_id", "message_template_namespace", "account_review_status",
     "business_verification_status", "country", "ownership_type", "on_behalf_of_business_info",
+    "owner_business_info",
 )  # fmt: skip
 WABA_DEFAULT = ("id", "name", "currency", "timezone_id", "message_template_namespace")
 
@@ -114,6 +115,8 @@ def template_values(template: Template) -> dict:
 
 
 def waba_values(world: MetaWorld, waba: Waba) -> dict:
+    """Every field Graph can return for a WABA; the client business that onboarded it owns it."""
+    owner = {"id": waba.business_id, "name": world.businesses[waba.business_id].name}
     return {
         "id": waba.id,
         "name": waba.name,
@@ -124,10 +127,8 @@ def waba_values(world: MetaWorld, waba: Waba) -> dict:
         "business_verification_status": "verified",
         "country": "US",
         "ownership_type": "CLIENT_OWNED",
-        "on_behalf_of_business_info": {
-            "id": waba.business_id,
-            "name": world.businesses[waba.business_id].name,
-        },
+        "on_behalf_of_business_info": owner,
+        "owner_business_info": owner,
     }
 
 

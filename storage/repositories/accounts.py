@@ -19,8 +19,14 @@ class AccountRepository:
 
     # ---- accounts ---------------------------------------------------------------------------------
 
-    async def get(self, account_id: int) -> WhatsAppAccount | None:
-        return await self.session.get(WhatsAppAccount, account_id)
+    async def get(self, account_id: int, *, for_update: bool = False) -> WhatsAppAccount | None:
+        """The account; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
+        return await self.session.get(WhatsAppAccount, account_id, with_for_update=for_update or None)
+
+    async def team_of(self, account: WhatsAppAccount) -> str | None:
+        """The Slack team id of the workspace the account belongs to."""
+        query = select(Tenant.slack_team_id).where(Tenant.id == account.tenant_id)
+        return (await self.session.exec(query)).first()
 
     async def find(self, tenant_id: int, waba_id: str) -> WhatsAppAccount | None:
         query = select(WhatsAppAccount).where(
@@ -46,10 +52,11 @@ class AccountRepository:
     async def upsert(
         self, *, tenant_id: int, waba_id: str, business_token: str, business_id: str | None = None,
         name: str | None = None, token_expires_at: datetime | None = None, meta_user_id: str | None = None,
-        connected_by_user_id: str | None = None, is_coexistence: bool = False,
+        connected_by_user_id: str | None = None, is_coexistence: bool | None = None,
         status: AccountStatus = AccountStatus.PENDING,
     ) -> tuple[WhatsAppAccount, bool]:
         """Create the account or update it in place (a reconnect keeps its id, numbers and history).
+        ``is_coexistence`` None keeps what is stored (activation sets it from what Meta reports).
 
         Returns (account, created)."""
         account = await self.find(tenant_id, waba_id)
@@ -64,7 +71,8 @@ class AccountRepository:
         account.meta_user_id = meta_user_id
         account.connected_by_user_id = connected_by_user_id
         account.connected_at = now
-        account.is_coexistence = is_coexistence
+        if is_coexistence is not None:
+            account.is_coexistence = is_coexistence
         account.status = status.value
         account.status_reason = None
         account.updated_at = now
@@ -103,6 +111,12 @@ class AccountRepository:
         )
         return list((await self.session.exec(query)).all())
 
+    @staticmethod
+    def let_go(account: WhatsAppAccount) -> bool:
+        """Whether the account no longer holds its numbers (disconnected, or no business token): another
+        workspace may then claim them."""
+        return account.status == AccountStatus.DISCONNECTED.value or account.business_token_encrypted is None
+
     async def disconnect(self, account: WhatsAppAccount, reason: str | None = None) -> None:
         """Mark disconnected and forget the business token; numbers and history stay."""
         account.status = AccountStatus.DISCONNECTED.value
@@ -120,11 +134,15 @@ class AccountRepository:
         self, account: WhatsAppAccount, *, phone_number_id: str, display_phone_number: str | None = None,
         verified_name: str | None = None, quality_rating: str | None = None,
     ) -> PhoneNumber:
+        """The account's live row for the number, created (or, if this account once released it, revived with
+        its channel and history). NumberOwnedElsewhereError if another account holds the live row."""
         number = await self.number_by_phone_number_id(phone_number_id)
         now = utcnow()
         if number is None:
             assert account.id is not None
-            number = PhoneNumber(account_id=account.id, phone_number_id=phone_number_id, created_at=now)
+            number = await self._released_row(account.id, phone_number_id) or PhoneNumber(
+                account_id=account.id, phone_number_id=phone_number_id, created_at=now)
+            number.released_at = None
         elif number.account_id != account.id:
             raise NumberOwnedElsewhereError(phone_number_id)
         number.display_phone_number = display_phone_number or number.display_phone_number
@@ -135,20 +153,58 @@ class AccountRepository:
         await self.session.flush()
         return number
 
+    async def release_number(self, number: PhoneNumber, at: datetime | None = None) -> None:
+        """Let another workspace take the number: this row stops being live and keeps its history."""
+        number.released_at = at or utcnow()
+        number.enabled = False
+        number.updated_at = number.released_at
+        self.session.add(number)
+        await self.session.flush()
+
+    async def inherit_pin(self, number: PhoneNumber, released: PhoneNumber) -> None:
+        """A taken-over number keeps the two-step verification PIN waslack set on it: Meta registers a number
+        only with its current PIN (133005 otherwise)."""
+        if number.pin_encrypted is None and released.pin_encrypted is not None:
+            number.pin_encrypted = released.pin_encrypted
+            self.session.add(number)
+            await self.session.flush()
+
     async def number_by_phone_number_id(self, phone_number_id: str) -> PhoneNumber | None:
-        query = select(PhoneNumber).where(PhoneNumber.phone_number_id == phone_number_id)
+        """The number's live row (at most one: rows released to another workspace are history)."""
+        query = select(PhoneNumber).where(
+            PhoneNumber.phone_number_id == phone_number_id, col(PhoneNumber.released_at).is_(None)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def _released_row(self, account_id: int, phone_number_id: str) -> PhoneNumber | None:
+        query = (
+            select(PhoneNumber)
+            .where(PhoneNumber.account_id == account_id, PhoneNumber.phone_number_id == phone_number_id)
+            .where(col(PhoneNumber.released_at).is_not(None))
+            .order_by(col(PhoneNumber.released_at).desc())
+        )
         return (await self.session.exec(query)).first()
 
     async def numbers(self, account: WhatsAppAccount) -> list[PhoneNumber]:
-        query = select(PhoneNumber).where(PhoneNumber.account_id == account.id).order_by(col(PhoneNumber.id))
+        """The account's live numbers (not those another workspace has taken since)."""
+        query = (
+            select(PhoneNumber)
+            .where(PhoneNumber.account_id == account.id, col(PhoneNumber.released_at).is_(None))
+            .order_by(col(PhoneNumber.id))
+        )
         return list((await self.session.exec(query)).all())
 
     async def numbers_for_accounts(self, accounts: Sequence[WhatsAppAccount]) -> dict[int, list[PhoneNumber]]:
+        """``numbers`` for several accounts in one query, by account id."""
         ids = [a.id for a in accounts if a.id is not None]
         out: dict[int, list[PhoneNumber]] = {i: [] for i in ids}
         if not ids:
             return out
-        query = select(PhoneNumber).where(col(PhoneNumber.account_id).in_(ids)).order_by(col(PhoneNumber.id))
+        query = (
+            select(PhoneNumber)
+            .where(col(PhoneNumber.account_id).in_(ids), col(PhoneNumber.released_at).is_(None))
+            .order_by(col(PhoneNumber.id))
+        )
         for number in (await self.session.exec(query)).all():
             out[number.account_id].append(number)
         return out

@@ -113,6 +113,21 @@ async def test_uninstall_forgets_the_token_and_reinstall_shows_numbers_disconnec
     assert not any(k.startswith(("disconnect_account:", "move_number:")) for k in keys)
 
 
+async def test_links_issued_before_the_app_was_removed_stay_dead_after_a_reinstall(stack, slack):
+    url = await stack.connect_link("U0ADMIN")
+    assert (await stack.http.get(url)).status_code == 200
+    removed = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/uninstall", json={"team_id": slack.team_id})
+    assert [d["status"] for d in removed.json()["deliveries"]] == [200, 200]
+
+    async def link_refused():
+        return (await stack.http.get(url)).status_code in (400, 410)
+
+    await eventually(link_refused, what="the old link to die")
+    assert (await install_through_oauth(stack)).status_code == 200
+    assert (await stack.http.get(url)).status_code in (400, 410), "a reinstall does not revive it"
+    assert (await stack.http.get(await stack.connect_link("U0ADMIN"))).status_code == 200
+
+
 async def test_an_oauth_callback_from_another_browser_installs_nothing(stack, slack):
     start = await stack.http.get(f"{stack.relay_url}/slack/install", follow_redirects=False)
     approved = await stack.http.get(start.headers["location"] + "&auto=1", follow_redirects=False)

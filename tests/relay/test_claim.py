@@ -7,13 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from relay.jobs import retry_registrations, retry_subscriptions
 from relay.onboarding.claim import ClaimProblem, ClaimWarning, SessionInfo, choose_number, claim_whatsapp_account
+from relay.onboarding.manage import disconnect_account, workspace_uninstalled
 from sandbox.meta.onboarding import finish_session, issue_business_token, issue_code
 from sandbox.stack import running_stack
 from storage.models import PhoneNumber, WhatsAppAccount, utcnow
-from storage.repositories import AccountRepository, AuditRepository
+from storage.repositories import AccountRepository, AuditRepository, InstallationRepository
 from tests.bot.conftest import eventually
 
 
@@ -268,20 +270,141 @@ async def test_reconnecting_the_same_waba_updates_in_place_and_keeps_the_channel
         assert AccountRepository(session, stack.services.cipher).business_token(accounts[0]) == token.value
 
 
-async def test_a_number_of_another_workspace_cannot_be_taken(stack):
+async def install(stack, team_id: str) -> None:
+    """A second workspace with the app installed (in the Slack simulator and in the relay's database)."""
+    added = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/workspaces", json={"team_id": team_id})
+    assert added.status_code < 300
+    async with stack.services.database.session() as session:
+        await InstallationRepository(session, stack.services.cipher).save(team_id=team_id, bot_token="xoxb-other")
+        await session.commit()
+
+
+async def reclaim(stack, signup, team_id: str):
+    """The same WABA signed up again (a fresh token and code), for ``team_id``."""
+    world = stack.meta
+    code = issue_code(world, issue_business_token(world, world.businesses[signup.business_id]))
+    link = await stack.services.links.issue(team_id, "U0ADMIN")
+    return await claim_whatsapp_account(stack.services, token=parse_qs(urlsplit(link).query)["token"][0],
+                                        code=code.value, session_info=None)
+
+
+async def rows_of(stack, phone_number_id: str) -> list[PhoneNumber]:
+    async with stack.services.database.session() as session:
+        query = select(PhoneNumber).where(PhoneNumber.phone_number_id == phone_number_id).order_by(PhoneNumber.id)
+        return list((await session.exec(query)).all())
+
+
+async def test_a_number_still_connected_elsewhere_is_refused_without_naming_it(stack):
     first, signup = await claim(stack)
     assert first.ok
-    other = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/workspaces", json={"team_id": "T0OTHER"})
-    assert other.status_code < 300
-    world = stack.meta
-    token = issue_business_token(world, world.businesses[signup.business_id])
-    code = issue_code(world, token)
-    link = await stack.services.links.issue("T0OTHER", "U0ADMIN")
-    outcome = await claim_whatsapp_account(stack.services, token=parse_qs(urlsplit(link).query)["token"][0],
-                                           code=code.value, session_info=None)
+    await install(stack, "T0OTHER")
+    outcome = await reclaim(stack, signup, "T0OTHER")
     assert outcome.problem == ClaimProblem.NUMBER_TAKEN
+    assert outcome.detail is None, "the refusal names neither the number nor the workspace holding it"
     async with stack.services.database.session() as session:
         assert await AccountRepository(session, stack.services.cipher).list_for_team("T0OTHER") == []
+
+
+@pytest.mark.parametrize("let_go", ["disconnected", "uninstalled"])
+async def test_a_number_its_workspace_let_go_can_be_claimed_by_another(stack, let_go):
+    first, signup = await claim(stack)
+    pnid = signup.phone_number_ids[0]
+    old_row = (await rows_of(stack, pnid))[0]
+    old_team = stack.workspace.team_id
+    if let_go == "disconnected":
+        await disconnect_account(stack.services, team_id=old_team, account_id=first.account_id, actor="U0ADMIN")
+    else:
+        await workspace_uninstalled(stack.services, team_id=old_team, event="app_uninstalled")
+    await install(stack, "T0OTHER")
+
+    outcome = await reclaim(stack, signup, "T0OTHER")
+    assert outcome.status == "connected", outcome
+    old, new = await rows_of(stack, pnid)
+    assert old.id == old_row.id and old.account_id == first.account_id
+    assert old.released_at is not None and not old.enabled
+    assert old.slack_channel_id == old_row.slack_channel_id, "the old workspace keeps its history"
+    assert new.account_id == outcome.account_id != first.account_id
+    assert new.released_at is None and new.enabled and new.registration_state == "registered"
+    async with stack.services.database.session() as session:
+        accounts = AccountRepository(session, stack.services.cipher)
+        assert (await accounts.number_by_phone_number_id(pnid)).id == new.id, "lookups find the live row"
+        old_account = await accounts.get(first.account_id)
+        assert await accounts.numbers(old_account) == []
+        new_log = [(e.action, e.subject) for e in await AuditRepository(session).list("T0OTHER")]
+        old_log = [(e.action, e.subject) for e in await AuditRepository(session).list(old_team)]
+    assert ("whatsapp.number_taken_over", pnid) in new_log
+    assert ("whatsapp.number_released", pnid) in old_log
+
+
+async def test_a_released_number_comes_back_to_its_old_row(stack):
+    first, signup = await claim(stack)
+    pnid = signup.phone_number_ids[0]
+    old_row = (await rows_of(stack, pnid))[0]
+    await disconnect_account(stack.services, team_id=stack.workspace.team_id, account_id=first.account_id,
+                             actor="U0ADMIN")
+    await install(stack, "T0OTHER")
+    taken = await reclaim(stack, signup, "T0OTHER")
+    assert taken.ok
+    assert (await reclaim(stack, signup, stack.workspace.team_id)).problem == ClaimProblem.NUMBER_TAKEN
+    await disconnect_account(stack.services, team_id="T0OTHER", account_id=taken.account_id, actor="U0ADMIN")
+    back = await reclaim(stack, signup, stack.workspace.team_id)
+    assert back.status == "connected" and back.account_id == first.account_id
+    rows = {r.id: r for r in await rows_of(stack, pnid)}
+    assert len(rows) == 2, "the first workspace's row is revived, not duplicated"
+    assert rows[old_row.id].released_at is None and rows[old_row.id].enabled
+    assert rows[old_row.id].slack_channel_id == old_row.slack_channel_id
+
+
+# ---- links issued before the app was removed ------------------------------------------------------------
+
+async def test_a_link_issued_before_uninstall_claims_nothing(stack):
+    token = await link_token(stack)
+    signup = stack.meta.seed_signup()
+    await workspace_uninstalled(stack.services, team_id=stack.workspace.team_id, event="app_uninstalled")
+    outcome, _ = await claim(stack, signup, token=token)
+    assert not outcome.ok and outcome.problem in (ClaimProblem.LINK_FORGED, ClaimProblem.LINK_EXPIRED)
+    assert (await stored_accounts(stack))[0] == []
+    assert not stack.meta.is_subscribed(signup.waba_id)
+    assert not stack.meta.numbers[signup.phone_number_ids[0]].registered
+
+
+async def test_an_uninstall_during_the_claim_stops_it_before_anything_is_stored(stack, monkeypatch):
+    graph = stack.services.graph
+    list_numbers = graph.list_phone_numbers
+
+    async def uninstalled_meanwhile(waba_id, token):
+        await workspace_uninstalled(stack.services, team_id=stack.workspace.team_id, event="tokens_revoked")
+        return await list_numbers(waba_id, token)
+
+    monkeypatch.setattr(graph, "list_phone_numbers", uninstalled_meanwhile)
+    outcome, signup = await claim(stack)
+    assert outcome.problem == ClaimProblem.LINK_EXPIRED
+    assert (await stored_accounts(stack))[0] == []
+    assert not stack.meta.is_subscribed(signup.waba_id)
+    assert not stack.meta.numbers[signup.phone_number_ids[0]].registered
+
+
+# ---- what the browser says is a hint; Meta is the source ------------------------------------------------
+
+async def test_business_and_coexistence_come_from_meta_not_the_browser(stack):
+    signup = stack.meta.seed_signup()
+    forged = {"type": "WA_EMBEDDED_SIGNUP", "event": "FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING",
+              "data": {"waba_id": signup.waba_id, "business_id": "999999999"}}
+    outcome = await claim_whatsapp_account(stack.services, token=await link_token(stack), code=signup.code,
+                                           session_info=SessionInfo.from_payload(forged))
+    assert outcome.status == "connected"
+    accounts, _ = await stored_accounts(stack)
+    assert accounts[0].business_id == signup.business_id, "the owner Meta reports, not the browser's"
+    assert accounts[0].is_coexistence is False, "the number is not on the WhatsApp Business app"
+    assert stack.meta.numbers[signup.phone_number_ids[0]].registered
+
+    app_signup = stack.meta.seed_signup(coexistence=True)
+    plain = {"type": "WA_EMBEDDED_SIGNUP", "event": "FINISH", "data": {"waba_id": app_signup.waba_id}}
+    outcome = await claim_whatsapp_account(stack.services, token=await link_token(stack), code=app_signup.code,
+                                           session_info=SessionInfo.from_payload(plain))
+    accounts, _ = await stored_accounts(stack)
+    coexisting = next(a for a in accounts if a.waba_id == app_signup.waba_id)
+    assert coexisting.is_coexistence is True and coexisting.business_id == app_signup.business_id
 
 
 async def test_registration_failure_leaves_nothing_active(stack):

@@ -93,6 +93,22 @@ async def test_unknown_field_is_an_error(client):
     assert "nonexisting field (colour)" in error_of(response)["message"]
 
 
+async def test_waba_node_reports_its_owning_business(client, sim):
+    tenant = await connect(client, register=False, subscribe=False)
+    response = await client.get(
+        f"/{V}/{tenant.waba_id}", params={"fields": "id,name,owner_business_info"}, headers=tenant.headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["id"] == tenant.waba_id and set(body) == {"id", "name", "owner_business_info"}
+    owner = sim.businesses[tenant.business_id]
+    assert body["owner_business_info"] == {"id": owner.id, "name": owner.name}
+    theirs = await connect(client, register=False, subscribe=False)
+    foreign = await client.get(f"/{V}/{theirs.waba_id}", params={"fields": "owner_business_info"},
+                               headers=tenant.headers)
+    assert error_of(foreign)["code"] == 100, "another customer's WABA stays hidden"
+
+
 async def test_phone_number_node_reports_registration(client):
     tenant = await connect(client, register=False, subscribe=False)
     fields = {"fields": "status,platform_type,is_on_biz_app,name_status,quality_rating"}

@@ -19,6 +19,7 @@ APP_ID = "1234567890"
 class FakeWaba:
     id: str
     numbers: list[dict] = field(default_factory=list)
+    owner: dict = field(default_factory=lambda: {"id": "BIZ1", "name": "Acme Holdings"})
 
 
 @dataclass
@@ -31,12 +32,13 @@ class FakeGraph:
     calls: list[str] = field(default_factory=list)
     exchange_params: list[dict] = field(default_factory=list)
 
-    def add_waba(self, waba_id: str, *numbers: tuple[str, str, str], on_biz_app: bool = False) -> FakeWaba:
+    def add_waba(self, waba_id: str, *numbers: tuple[str, str, str], on_biz_app: bool = False,
+                 owner_business_id: str = "BIZ1") -> FakeWaba:
         waba = FakeWaba(waba_id, [
             {"id": pnid, "display_phone_number": display, "verified_name": name, "quality_rating": "GREEN",
              "is_on_biz_app": on_biz_app}
             for pnid, display, name in numbers
-        ])
+        ], owner={"id": owner_business_id, "name": f"Business {owner_business_id}"})
         self.wabas[waba_id] = waba
         return waba
 
@@ -74,6 +76,8 @@ class FakeGraph:
             kind = "subscribe"
         elif re.fullmatch(r"/[^/]+/register", path):
             kind = "register"
+        elif path.strip("/") in self.wabas:
+            kind = "waba"
         else:
             kind = "phone_number"
         self.calls.append(kind)
@@ -107,6 +111,11 @@ class FakeGraph:
                 body = json.loads(request.content)
                 assert re.fullmatch(r"\d{6}", body["pin"])
             return httpx.Response(200, json={"success": True})
+        if kind == "waba":  # GET /{waba-id}?fields=id,name,owner_business_info
+            waba = self.wabas[path.strip("/")]
+            values = {"id": waba.id, "name": f"WABA {waba.id}", "owner_business_info": waba.owner}
+            fields = params.get("fields", "id,name").split(",")
+            return httpx.Response(200, json={k: v for k, v in values.items() if k in fields})
         pnid = path.strip("/")
         for waba in self.wabas.values():
             for number in waba.numbers:

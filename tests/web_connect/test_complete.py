@@ -206,6 +206,7 @@ async def test_number_of_another_workspace_answers_409(client, services, fake_gr
     assert response.status_code == 409
     assert response.json()["problem"] == "number_taken"
     assert "another Slack workspace" in response.json()["message"]
+    assert "PN1" not in response.text and "T0OTHER" not in response.text, "names neither number nor workspace"
     accounts, _ = await accounts_of(services)
     assert accounts == []
 

@@ -191,6 +191,25 @@ async def test_get_phone_number_with_chosen_fields(client, meta):
     assert (number.status, number.is_on_biz_app) == ("CONNECTED", None)
 
 
+async def test_get_business_account_reads_the_owning_business(client, meta):
+    route = meta.get(f"{ROOT}/{WABA}").respond(json=fixture("business_account.json"))
+
+    waba = await client.get_business_account(WABA, TOKEN)
+
+    assert query(route) == {"fields": ["id,name,owner_business_info"]}
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert (waba.id, waba.name) == (WABA, "Acme Recruiting WhatsApp")
+    assert (waba.owner_business_id, waba.owner_business_name) == ("942647313864044", "Acme Recruiting Ltd")
+
+
+async def test_a_business_account_without_owner_info_has_no_owner(client, meta):
+    meta.get(f"{ROOT}/{WABA}").respond(json={"id": WABA, "owner_business_info": "not an object"})
+
+    waba = await client.get_business_account(WABA, TOKEN)
+
+    assert (waba.owner_business_id, waba.owner_business_name, waba.name) == (None, None, None)
+
+
 async def test_subscribe_list_and_unsubscribe_app(client, meta):
     post = meta.post(f"{ROOT}/{WABA}/subscribed_apps").respond(json={"success": True})
     get = meta.get(f"{ROOT}/{WABA}/subscribed_apps").respond(json=fixture("subscribed_apps.json"))

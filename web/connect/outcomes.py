@@ -3,6 +3,7 @@ server-rendered page shows for it (redirect fallback)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from relay.onboarding.claim_types import ClaimOutcome, ClaimProblem, ClaimWarning, NumberView
@@ -37,6 +38,13 @@ RETRYABLE = frozenset(HTTP_STATUS) - {
     ClaimProblem.LINK_FORGED, ClaimProblem.LINK_EXPIRED, ClaimProblem.LINK_USED,
     ClaimProblem.WRONG_APP, ClaimProblem.WABA_MISMATCH,
 }
+
+
+def chain_ended(outcome: ClaimOutcome) -> ClaimOutcome:
+    """A failure Try again could fix, but the link's chain of retries is over (an hour, or too many retries):
+    the page says the link expired, and support still sees what went wrong."""
+    detail = ", ".join(part for part in (str(outcome.problem) if outcome.problem else None, outcome.detail) if part)
+    return replace(outcome, problem=ClaimProblem.LINK_EXPIRED, detail=detail or None)
 
 
 def http_status(outcome: ClaimOutcome) -> int:

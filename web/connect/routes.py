@@ -34,6 +34,7 @@ from web.connect.destination import ChannelLink, channel_links, link_audience
 from web.connect.launch import callback_url, page_config, redirect_url
 from web.connect.outcomes import (
     RETRYABLE,
+    chain_ended,
     http_status,
     number_json,
     outcome_json,
@@ -123,19 +124,19 @@ class ConnectEndpoints:
             return self.refused(403, "cross_origin", wording.REQUEST_PROBLEMS["cross_origin"])
         return None
 
-    async def retry_token(self, token: str, outcome: ClaimOutcome) -> str | None:
-        """A fresh link for the same workspace and user when Try again can help. The old link was just used
-        up by this very request (a replay fails as ``link_used`` and gets nothing)."""
+    async def with_retry(self, token: str, outcome: ClaimOutcome) -> tuple[ClaimOutcome, str | None]:
+        """The outcome and, when Try again can help, a retry link in the same chain for the same workspace and
+        user. The old link was just used up by this very request (a replay fails as ``link_used`` and gets
+        nothing). Once the chain has ended, the outcome becomes ``link_expired``: start again from Slack."""
         if outcome.ok or outcome.problem not in RETRYABLE:
-            return None
+            return outcome, None
         try:
-            link = await self.services.links.inspect(token, allow_used=True)
-            return _token_of(await self.services.links.issue(link.team_id, link.user_id))
+            return outcome, _token_of(await self.services.links.renew(token))
         except LinkError:
-            return None
+            return chain_ended(outcome), None
 
     async def answer(self, token: str, outcome: ClaimOutcome) -> JSONResponse:
-        retry = await self.retry_token(token, outcome)
+        outcome, retry = await self.with_retry(token, outcome)
         channels = await self.channels_of(token, outcome)
         return JSONResponse(outcome_json(outcome, retry, channels), status_code=http_status(outcome))
 
@@ -193,11 +194,13 @@ class ConnectEndpoints:
 
     async def status(self, request: Request) -> Response:
         """Seed 000 section 5.2: connected only if the workspace has an active account updated after
-        ``after`` (when given). The link may already be used, but must be genuine."""
+        ``after`` (when given). The link must be genuine and unexpired; once used, it answers for
+        AFTER_USE more (relay/onboarding/links.py)."""
         if refusal := await self.guard(request, self.status_limiter):
             return refusal
         try:
-            link = await self.services.links.inspect(request.query_params.get("token"), allow_used=True)
+            link = await self.services.links.inspect(request.query_params.get("token"), allow_used=True,
+                                                     grace=True)
         except LinkError as exc:
             problem = f"link_{exc.problem.value}"
             return self.refused(LINK_STATUS[exc.problem], problem, wording.LINK_TEXT[exc.problem])
@@ -241,10 +244,11 @@ class ConnectEndpoints:
             return HTMLResponse(html, status_code=400)
         outcome = await claim_whatsapp_account(self.services, token=state, code=code, session_info=None,
                                                redirect_uri=self.callback_url)
+        outcome, retry = await self.with_retry(state, outcome)
         link_problem = {f"link_{p.value}": p for p in LinkProblem}.get(str(outcome.problem))
         if link_problem is not None:
             return self.link_problem_page(link_problem)
-        retry = await self.retry_token(state, outcome)
+        outcome, retry = await self.with_retry(state, outcome)
         view = outcome_view(outcome, can_retry=retry is not None, channels=await self.channels_of(state, outcome))
         view = replace(view, reload_url=self.reload_url(retry or state, used=retry is None))
         return await self.render(retry or state, view, status=http_status(outcome))
