@@ -14,6 +14,7 @@ from bot.home_state import (
     ACTION_CHECK_NUMBER,
     ACTION_CONNECT,
     ACTION_DISCONNECT,
+    ACTION_INSPECTOR,
     ACTION_INVITE,
     ACTION_MOVE_NUMBER,
     ACTION_PAGE_NEXT,
@@ -261,6 +262,9 @@ def build_home_view(state: HomeState) -> dict[str, Any]:
             }
         ],
     }
+    if state.show_inspector:
+        connect["elements"].append({"type": "button", "action_id": ACTION_INSPECTOR,
+                                    "text": _plain(wording.INSPECTOR_BUTTON)})
     hint = {"type": "context", "elements": [_mrkdwn(wording.CONNECT_HINT)]}
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(wording.HOME_TITLE, 150)}]
     if state.notice:

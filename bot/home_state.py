@@ -16,6 +16,7 @@ ACTION_INVITE = "invite_to_channel"
 ACTION_CHECK_NUMBER = "check_number"
 ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
+ACTION_INSPECTOR = "open_webhook_inspector"
 NUMBER_BLOCK_PREFIX = "number:"
 
 
@@ -70,6 +71,7 @@ class HomeState:
     cards: tuple[AccountCard, ...] = ()
     page: int = 0
     notice: str | None = None
+    show_inspector: bool = False  # workspace admins may look at the webhooks of their numbers
 
 
 @dataclass(frozen=True)

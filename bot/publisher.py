@@ -163,6 +163,7 @@ class HomePublisher:
             cards=account_cards(records, user_id, is_admin),
             page=page,
             notice=notice,
+            show_inspector=is_admin,
         )
         try:
             await client.views_publish(user_id=user_id, view=build_home_view(state))

@@ -265,3 +265,5 @@ TEMPLATES_NOT_AVAILABLE = "Template sending isn't available yet in this workspac
 NOT_INSTALLED = (
     ":warning: This app is no longer installed in this workspace. Ask a workspace admin to install it again."
 )
+
+INSPECTOR_BUTTON = "Webhook inspector"
