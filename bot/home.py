@@ -108,6 +108,7 @@ def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
             wording.status_line(status_label(line.status), quality_label(line.quality_rating)),
             wording.channel_line(line.channel_id) if line.connected else None,
             f"_{line.detail}_" if line.detail else None,
+            wording.slack_problem_line(line.slack_problem) if line.slack_problem else None,
         )
         if part
     )

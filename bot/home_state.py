@@ -48,6 +48,7 @@ class NumberLine:
     connected: bool  # chosen by the workspace: only then can its channel be changed
     detail: str | None = None  # one short sentence on why it is not simply active
     checkable: bool = False  # Meta limits or blocks it: offer to ask Meta again once it's fixed
+    slack_problem: str | None = None  # why its messages wait to be posted in Slack
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ STATUS_EMOJI = {"sent": "white_check_mark", "delivered": "ballot_box_with_check"
 WAITING_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "invalid_auth", "account_inactive",
                   "token_revoked", "not_authed", "team_access_not_granted", "missing_scope", "restricted_action"}
 ALREADY_DONE = {"already_reacted", "no_reaction"}
+WAITING_PROBE_SECONDS = 10  # how often a waiting channel is tried again (one probe per channel, not per thread)
 
 
 class Deferred(Exception):
@@ -145,7 +146,7 @@ class OutboxSender:
             if retry_after is not None:
                 raise Deferred(f"rate limited by Slack ({error})", retry_after) from exc
             if error in WAITING_ERRORS:
-                raise Deferred(error, 60, waiting_on_people=True) from exc
+                raise Deferred(error, WAITING_PROBE_SECONDS, waiting_on_people=True) from exc
             if error in ALREADY_DONE:
                 return None
             status = getattr(exc.response, "status_code", 200)

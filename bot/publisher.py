@@ -91,6 +91,7 @@ def number_lines(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> 
                 connected=number.enabled,
                 detail=detail,
                 checkable=line_status in ("payment_missing", "blocked", "limited"),
+                slack_problem=number.slack_problem,
             )
         )
     return tuple(lines)

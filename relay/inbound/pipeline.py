@@ -21,7 +21,7 @@ class InboundPipeline:
     def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team,  # type: ignore[no-untyped-def]
                  *, pacer: ChannelPacer | None = None, on_teams_changed=None):
         self.graph = graph
-        self.lookup = OutboxLookup(database, cipher, client_for_team)
+        self.lookup = OutboxLookup(database, cipher, client_for_team, on_teams_changed=on_teams_changed)
         self.sender = OutboxSender(self.lookup, self.download_media)
         self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer)
         self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake, on_teams_changed=on_teams_changed)
