@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import col
@@ -167,7 +167,9 @@ class OutboxLookup:
             await self._refresh(item.team_id)
 
 
-def _window_end(conversation: Conversation):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return conversation.last_inbound_at + timedelta(hours=24) if conversation.last_inbound_at else None
+def _window_end(conversation: Conversation) -> datetime | None:
+    """Until when the parent shows the window open; None once it shows it closed (nothing left to update)."""
+    if conversation.last_inbound_at is None:
+        return None
+    end = conversation.last_inbound_at + timedelta(hours=24)
+    return end if end > utcnow() else None
