@@ -28,6 +28,7 @@ from bot.slack_writes import (
     write_from,
 )
 from storage.messaging_models import Conversation, SlackOutboxItem
+from whatsapp.errors import GraphError, MediaTooLargeError, ThrottledError, TransientError
 
 THREAD_EVENT = "waslack_thread"
 POST_EVENT = "waslack_post"
@@ -54,6 +55,18 @@ class Uncertain(Exception):
 
 class Refused(Exception):
     """Slack refused the write for good (bad arguments): the item is parked as dead with this reason."""
+
+
+def media_failed_notice(write: MediaUpload, exc: Exception) -> str:
+    """The thread's line for a candidate's file that cannot be shown, with the reason."""
+    what = write.filename
+    if isinstance(exc, MediaTooLargeError):
+        reason = f"it is larger than {exc.max_bytes // (1024 * 1024)} MB"
+    else:
+        reason = f"WhatsApp would not hand it over ({_esc(str(exc))[:200]})"
+    caption = f"\n{write.caption}" if write.caption else ""
+    return f"⚠️ The candidate sent *{_esc(what)}*, but it cannot be shown here: {reason}. Ask them to send it " \
+           f"again or another way.{caption}"
 
 
 def format_phone(wa_id: str | None) -> str | None:
@@ -213,7 +226,16 @@ class OutboxSender:
         return str(response["ts"])
 
     async def _upload(self, item: SlackOutboxItem, dest: Destination, thread_ts: str, write: MediaUpload) -> str | None:
-        content = await self.download_media(dest, write)
+        try:
+            content = await self.download_media(dest, write)
+        except GraphError as exc:
+            if exc.retryable or isinstance(exc, TransientError | ThrottledError):
+                raise  # Meta hiccup or rate limit: the worker retries with backoff
+            # a file Meta will never give us (too large, expired, gone): say so in the thread, visibly
+            response = await dest.client.chat_postMessage(
+                channel=dest.channel_id, thread_ts=thread_ts, text=media_failed_notice(write, exc),
+                unfurl_links=False, metadata={"event_type": POST_EVENT, "event_payload": {"item": item.id}})
+            return str(response["ts"])
         response = await dest.client.files_upload_v2(
             channel=dest.channel_id, thread_ts=thread_ts, content=content, filename=write.filename,
             title=write.filename, initial_comment=write.caption or None)
