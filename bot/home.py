@@ -14,6 +14,7 @@ from bot.home_state import (
     ACTION_CHECK_NUMBER,
     ACTION_CONNECT,
     ACTION_DISCONNECT,
+    ACTION_INSPECTOR,
     ACTION_INVITE,
     ACTION_MOVE_NUMBER,
     ACTION_PAGE_NEXT,
@@ -107,6 +108,7 @@ def _number_block(card: AccountCard, line: NumberLine) -> dict[str, Any]:
             wording.status_line(status_label(line.status), quality_label(line.quality_rating)),
             wording.channel_line(line.channel_id) if line.connected else None,
             f"_{line.detail}_" if line.detail else None,
+            wording.slack_problem_line(line.slack_problem) if line.slack_problem else None,
         )
         if part
     )
@@ -261,6 +263,9 @@ def build_home_view(state: HomeState) -> dict[str, Any]:
             }
         ],
     }
+    if state.show_inspector:
+        connect["elements"].append({"type": "button", "action_id": ACTION_INSPECTOR,
+                                    "text": _plain(wording.INSPECTOR_BUTTON)})
     hint = {"type": "context", "elements": [_mrkdwn(wording.CONNECT_HINT)]}
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(wording.HOME_TITLE, 150)}]
     if state.notice:

@@ -16,6 +16,7 @@ ACTION_INVITE = "invite_to_channel"
 ACTION_CHECK_NUMBER = "check_number"
 ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
+ACTION_INSPECTOR = "open_webhook_inspector"
 NUMBER_BLOCK_PREFIX = "number:"
 
 
@@ -47,6 +48,7 @@ class NumberLine:
     connected: bool  # chosen by the workspace: only then can its channel be changed
     detail: str | None = None  # one short sentence on why it is not simply active
     checkable: bool = False  # Meta limits or blocks it: offer to ask Meta again once it's fixed
+    slack_problem: str | None = None  # why its messages wait to be posted in Slack
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class HomeState:
     cards: tuple[AccountCard, ...] = ()
     page: int = 0
     notice: str | None = None
+    show_inspector: bool = False  # workspace admins may look at the webhooks of their numbers
 
 
 @dataclass(frozen=True)

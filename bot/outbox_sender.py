@@ -28,6 +28,7 @@ from bot.slack_writes import (
     write_from,
 )
 from storage.messaging_models import Conversation, SlackOutboxItem
+from whatsapp.errors import GraphError, MediaTooLargeError, ThrottledError, TransientError
 
 THREAD_EVENT = "waslack_thread"
 POST_EVENT = "waslack_post"
@@ -37,6 +38,7 @@ STATUS_EMOJI = {"sent": "white_check_mark", "delivered": "ballot_box_with_check"
 WAITING_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "invalid_auth", "account_inactive",
                   "token_revoked", "not_authed", "team_access_not_granted", "missing_scope", "restricted_action"}
 ALREADY_DONE = {"already_reacted", "no_reaction"}
+WAITING_PROBE_SECONDS = 10  # how often a waiting channel is tried again (one probe per channel, not per thread)
 
 
 class Deferred(Exception):
@@ -53,6 +55,18 @@ class Uncertain(Exception):
 
 class Refused(Exception):
     """Slack refused the write for good (bad arguments): the item is parked as dead with this reason."""
+
+
+def media_failed_notice(write: MediaUpload, exc: Exception) -> str:
+    """The thread's line for a candidate's file that cannot be shown, with the reason."""
+    what = write.filename
+    if isinstance(exc, MediaTooLargeError):
+        reason = f"it is larger than {exc.max_bytes // (1024 * 1024)} MB"
+    else:
+        reason = f"WhatsApp would not hand it over ({_esc(str(exc))[:200]})"
+    caption = f"\n{write.caption}" if write.caption else ""
+    return f"⚠️ The candidate sent *{_esc(what)}*, but it cannot be shown here: {reason}. Ask them to send it " \
+           f"again or another way.{caption}"
 
 
 def format_phone(wa_id: str | None) -> str | None:
@@ -145,7 +159,7 @@ class OutboxSender:
             if retry_after is not None:
                 raise Deferred(f"rate limited by Slack ({error})", retry_after) from exc
             if error in WAITING_ERRORS:
-                raise Deferred(error, 60, waiting_on_people=True) from exc
+                raise Deferred(error, WAITING_PROBE_SECONDS, waiting_on_people=True) from exc
             if error in ALREADY_DONE:
                 return None
             status = getattr(exc.response, "status_code", 200)
@@ -212,7 +226,16 @@ class OutboxSender:
         return str(response["ts"])
 
     async def _upload(self, item: SlackOutboxItem, dest: Destination, thread_ts: str, write: MediaUpload) -> str | None:
-        content = await self.download_media(dest, write)
+        try:
+            content = await self.download_media(dest, write)
+        except GraphError as exc:
+            if exc.retryable or isinstance(exc, TransientError | ThrottledError):
+                raise  # Meta hiccup or rate limit: the worker retries with backoff
+            # a file Meta will never give us (too large, expired, gone): say so in the thread, visibly
+            response = await dest.client.chat_postMessage(
+                channel=dest.channel_id, thread_ts=thread_ts, text=media_failed_notice(write, exc),
+                unfurl_links=False, metadata={"event_type": POST_EVENT, "event_payload": {"item": item.id}})
+            return str(response["ts"])
         response = await dest.client.files_upload_v2(
             channel=dest.channel_id, thread_ts=thread_ts, content=content, filename=write.filename,
             title=write.filename, initial_comment=write.caption or None)

@@ -91,6 +91,7 @@ def number_lines(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) -> 
                 connected=number.enabled,
                 detail=detail,
                 checkable=line_status in ("payment_missing", "blocked", "limited"),
+                slack_problem=number.slack_problem,
             )
         )
     return tuple(lines)
@@ -163,6 +164,7 @@ class HomePublisher:
             cards=account_cards(records, user_id, is_admin),
             page=page,
             notice=notice,
+            show_inspector=is_admin,
         )
         try:
             await client.views_publish(user_id=user_id, view=build_home_view(state))

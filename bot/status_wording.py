@@ -59,3 +59,10 @@ def failed_status_notice(errors: Iterable[MetaErrorInfo]) -> str:
         return "⚠️ *Not delivered.* WhatsApp gave no reason."
     first = errors[0]
     return f"⚠️ *Not delivered.* {describe_error(first.code, first.title or first.message, first.details)}"
+
+
+def outbox_gave_up(kind: str, reason: str) -> str:
+    """A candidate's message or file that waslack could not put in the thread after every attempt."""
+    what = "file" if kind == "upload" else "message"
+    return (f"⚠️ A {what} from the candidate could not be shown here after several attempts "
+            f"({escape_mrkdwn(reason[:200])}). It is kept in the Webhook inspector; ask them to send it again.")

@@ -265,3 +265,28 @@ TEMPLATES_NOT_AVAILABLE = "Template sending isn't available yet in this workspac
 NOT_INSTALLED = (
     ":warning: This app is no longer installed in this workspace. Ask a workspace admin to install it again."
 )
+
+INSPECTOR_BUTTON = "Webhook inspector"
+
+SLACK_PROBLEMS = {
+    "is_archived": "its channel is archived: unarchive it, or pick another channel here",
+    "channel_not_found": "waslack cannot see its channel (deleted, or the bot was removed from a private channel): "
+                         "invite @waslack back, or pick another channel here",
+    "not_in_channel": "@waslack was removed from its channel: invite it back, or pick another channel here",
+}
+
+
+def slack_problem_text(problem: str) -> str:
+    return SLACK_PROBLEMS.get(problem, f"Slack refuses the posts ({problem})")
+
+
+def slack_problem_line(problem: str) -> str:
+    """The Home tab's line under a number whose candidates' messages wait for Slack."""
+    return f":warning: *Candidates' messages are waiting, none are lost:* {slack_problem_text(problem)}."
+
+
+def slack_problem_dm(display_number: str | None, problem: str) -> str:
+    """The connector's DM when a number's messages start waiting."""
+    number = display_number or "a WhatsApp number"
+    return (f":warning: New WhatsApp messages for {number} cannot be posted: {slack_problem_text(problem)}. "
+            "They wait and will all be posted, in order, once that is fixed.")

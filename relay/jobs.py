@@ -1,5 +1,5 @@
-"""Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, purge old links,
-expired Slack OAuth states and old rate-limit windows.
+"""Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, close 24-hour
+windows on thread parents, purge old links, expired Slack OAuth states, old rate-limit windows and old webhooks.
 
 Every instance runs them; each row is claimed with a conditional UPDATE so only one instance acts on it. The
 purges are plain DELETEs by age: when two instances run one at once, each row still goes exactly once.
@@ -15,7 +15,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from relay.services import Services
-from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
+from storage.models import AccountStatus, PhoneNumber, RegistrationState, Tenant, WhatsAppAccount, utcnow
 from storage.repositories import (
     AccountRepository,
     AuditRepository,
@@ -31,6 +31,7 @@ SUBSCRIBE_BACKOFF = timedelta(minutes=15)
 REGISTER_BACKOFF = timedelta(hours=72)
 # Far longer than any limit's window (a minute), so a window still being counted is never dropped.
 RATE_LIMIT_RETENTION = timedelta(hours=1)
+WEBHOOK_RETENTION = timedelta(days=30)
 
 
 async def _claim_row(services: Services, model, row_id: int, column: str, seen, until) -> bool:  # type: ignore[no-untyped-def]
@@ -155,6 +156,50 @@ async def purge_rate_limit_windows(services: Services) -> int:
     return purged
 
 
+async def close_expired_windows(services: Services, now=None) -> int:  # type: ignore[no-untyped-def]
+    """Thread parents that still say "open until …" after the 24 hours passed are re-rendered as closed. The
+    outbox's dedupe key makes this safe to run on every instance at once."""
+    from bot.slack_writes import ParentRefresh, write_args
+    from storage.messaging_models import Conversation
+    from storage.repositories.outbox import OutboxRepository
+
+    now = now or utcnow()
+    queued = 0
+    async with services.database.session() as session:
+        query = (select(Conversation, PhoneNumber, Tenant)
+                 .join(PhoneNumber, col(PhoneNumber.id) == col(Conversation.phone_number_row_id))
+                 .join(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
+                 .join(Tenant, col(Tenant.id) == col(WhatsAppAccount.tenant_id))
+                 .where(col(Conversation.thread_ts).is_not(None), col(Conversation.window_shown_until).is_not(None),
+                        col(Conversation.window_shown_until) <= now).limit(500))
+        outbox = OutboxRepository(session)
+        for conversation, _number, tenant in (await session.exec(query)).all():  # type: ignore[call-overload]
+            added = await outbox.add(
+                dedupe_key=f"window-closed:{conversation.id}:{conversation.window_shown_until.isoformat()}",
+                team_id=tenant.slack_team_id, lane=f"conv:{conversation.id}", kind=ParentRefresh.kind,
+                args=write_args(ParentRefresh()), conversation_id=conversation.id)
+            queued += added is not None
+        await session.commit()
+    return queued
+
+
+async def purge_old_webhooks(services: Services) -> int:
+    """Processed webhooks and finished Slack writes are kept 30 days (the inspector, investigations); Meta's
+    own retries stop after 7. Parked (dead or unparseable) ones stay until an operator looks."""
+    from sqlalchemy import delete
+
+    from storage.messaging_models import InboxState, OutboxState, SlackOutboxItem, WebhookInbox
+
+    before = utcnow() - WEBHOOK_RETENTION
+    async with services.database.session() as session:
+        inbox = await session.exec(delete(WebhookInbox).where(  # type: ignore[call-overload]
+            col(WebhookInbox.state) == InboxState.DONE.value, col(WebhookInbox.processed_at) < before))
+        outbox = await session.exec(delete(SlackOutboxItem).where(  # type: ignore[call-overload]
+            col(SlackOutboxItem.state) == OutboxState.DONE.value, col(SlackOutboxItem.done_at) < before))
+        await session.commit()
+    return int(inbox.rowcount or 0) + int(outbox.rowcount or 0)
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     """The jobs one `waslack serve` process runs on its event loop."""
     scheduler = AsyncIOScheduler(timezone="UTC")
@@ -169,4 +214,8 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
                       **defaults)
     scheduler.add_job(purge_rate_limit_windows, "interval", minutes=10, args=[services],
                       id="purge_rate_limit_windows", **defaults)
+    scheduler.add_job(close_expired_windows, "interval", minutes=1, args=[services], id="close_expired_windows",
+                      **defaults)
+    scheduler.add_job(purge_old_webhooks, "interval", hours=6, args=[services], id="purge_old_webhooks",
+                      **defaults)
     return scheduler

@@ -120,6 +120,49 @@ async def home_tab_shows_both(stack: Stack, memo: dict[str, Any]) -> str:
     return "Home tab published for the recruiter lists both numbers with their channels"
 
 
+# A tiny valid PNG and PDF, as a candidate's photo and CV
+SAMPLE_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5a4e1e70000000049454e44ae426082")
+SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0>>endobj\n" \
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+async def candidate_writes_text_image_and_document(stack: Stack, memo: dict[str, Any]) -> str:
+    """A candidate writes, sends a photo and a CV: all three appear in one thread of the number's channel,
+    in order (through Meta's batched, signed webhooks, the inbox, the workers and Slack's rate limits)."""
+    import base64
+
+    number = memo["first"]["numbers"][0]
+    sends = [
+        {"type": "text", "text": "Hello! I saw the nursing job. Is it still open?"},
+        {"type": "image", "mime_type": "image/png", "content_base64": base64.b64encode(SAMPLE_PNG).decode(),
+         "caption": "My registration card"},
+        {"type": "document", "mime_type": "application/pdf", "filename": "Amina-CV.pdf",
+         "content_base64": base64.b64encode(SAMPLE_PDF).decode()},
+    ]
+    for send in sends:
+        answer = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
+            "phone_number_id": number["phone_number_id"], "from": "212638167216", "name": "Amina Benali", **send})
+        expect(answer.status_code == 200, f"the Meta simulator refused the candidate's {send['type']}: {answer.text}")
+    channel = number["channel_id"]
+    posts: list[dict[str, Any]] = []
+    for _ in range(300):
+        messages = (await stack.http.get(f"{stack.slack_sim_url}/_sim/slack/messages",
+                                         params={"channel": channel})).json()
+        posts = [m for m in messages if m.get("thread_ts") and m["thread_ts"] != m["ts"]]
+        if len(posts) >= 3:
+            break
+        await _sleep(0.1)
+    expect(len(posts) >= 3, f"the thread shows {len(posts)} of the candidate's 3 messages")
+    parents = {m["thread_ts"] for m in posts}
+    expect(len(parents) == 1, "the candidate's messages are spread over several threads")
+    expect("nursing job" in posts[0].get("text", ""), "the text is not the first reply")
+    names = [f.get("name") for m in posts[1:3] for f in m.get("files") or []]
+    expect(names[:1] and names[-1] == "Amina-CV.pdf", f"the files in the thread are {names}")
+    return f"a candidate's text, photo and CV appear in one thread of {channel}, in order"
+
+
 def _mentions(view: Any, memo: dict[str, Any]) -> bool:
     text = json.dumps(view)
     numbers = [memo[k]["numbers"][0]["display_phone_number"] for k in ("first", "second") if k in memo]
@@ -141,6 +184,7 @@ STEPS: list[tuple[str, Step]] = [
     ("graph client", graph_client_reads_the_number),
     ("connect a second number", connect_second_number),
     ("home tab", home_tab_shows_both),
+    ("a candidate writes", candidate_writes_text_image_and_document),
 ]
 
 

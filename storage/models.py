@@ -150,6 +150,8 @@ class PhoneNumber(SQLModel, table=True):
     messaging_problems: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # "141006,…"
     messaging_checked_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # claimed by another workspace
+    # why Slack writes for this number wait (channel archived, bot removed, app uninstalled); None when fine
+    slack_problem: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
 

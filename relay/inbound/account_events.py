@@ -93,33 +93,31 @@ async def account_update(p: WebhookProcessor, change: Change) -> None:
             p.outcome.queued += added is not None
 
 
-async def _number_by_display(p: WebhookProcessor, waba_id: str | None, display: object
-                             ) -> tuple[PhoneNumber, str] | None:
-    digits = "".join(ch for ch in str(display or "") if ch.isdigit())
-    for account, tenant in await _accounts(p, waba_id):
+async def _number_of(p: WebhookProcessor, change: Change) -> tuple[PhoneNumber, str] | None:
+    """The live number a number-level change names (by WABA and display number) and its workspace; noted
+    for the inspector when we do not hold it."""
+    digits = "".join(ch for ch in str(change.value.get("display_phone_number") or "") if ch.isdigit())
+    for account, tenant in await _accounts(p, change.entry_id):
         for number in await _live_numbers(p, account):
             if "".join(ch for ch in (number.display_phone_number or "") if ch.isdigit()) == digits:
+                p.outcome.changed_teams.add(tenant.slack_team_id)
                 return number, tenant.slack_team_id
+    p.outcome.note(f"{change.field} for a number we do not hold: recorded")
     return None
 
 
 async def number_quality(p: WebhookProcessor, change: Change) -> None:
-    found = await _number_by_display(p, change.entry_id, change.value.get("display_phone_number"))
-    if found is None:
-        p.outcome.note("phone_number_quality_update for a number we do not hold: recorded")
+    if (found := await _number_of(p, change)) is None:
         return
     number, team_id = found
     event = str(change.value.get("event") or "UNKNOWN")
     limit = change.value.get("current_limit")
-    p.outcome.changed_teams.add(team_id)
     await _tell_channels(p, team_id, [number], f"quality:{number.id}:{event}:{limit}",
                          event_wording.quality_notice(event, limit))
 
 
 async def number_name(p: WebhookProcessor, change: Change) -> None:
-    found = await _number_by_display(p, change.entry_id, change.value.get("display_phone_number"))
-    if found is None:
-        p.outcome.note("phone_number_name_update for a number we do not hold: recorded")
+    if (found := await _number_of(p, change)) is None:
         return
     number, team_id = found
     decision = str(change.value.get("decision") or "UNKNOWN")

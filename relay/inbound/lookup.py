@@ -3,28 +3,37 @@ channel, the business token for media), the Slack copies of messages, and what a
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import wording
 from bot.outbox_sender import Destination
+from bot.slack_writes import ChannelNotice
 from storage.cipher import TokenCipher
 from storage.database import Database
 from storage.messaging_models import Conversation, MirroredMessage, SlackOutboxItem
-from storage.models import PhoneNumber, WhatsAppAccount
+from storage.models import PhoneNumber, WhatsAppAccount, utcnow
 from storage.repositories.conversations import ConversationRepository
+from storage.repositories.outbox import OutboxRepository
 
 log = logging.getLogger("waslack.inbound")
 
+# Slack errors about one channel that a person fixes: shown on the number's Home tab card
+CHANNEL_PROBLEMS = ("is_archived", "channel_not_found", "not_in_channel")
+
 
 class OutboxLookup:
-    def __init__(self, database: Database, cipher: TokenCipher, client_for_team):  # type: ignore[no-untyped-def]
+    def __init__(self, database: Database, cipher: TokenCipher, client_for_team,  # type: ignore[no-untyped-def]
+                 on_teams_changed=None):
         self.database = database
         self.cipher = cipher
         self.client_for_team = client_for_team  # async (team_id) -> AsyncWebClient | None
+        self.on_teams_changed = on_teams_changed  # async (set of team ids) -> None: Home tabs to refresh
         self._problems_told: set[tuple[str, str]] = set()
 
     async def destination(self, item: SlackOutboxItem) -> tuple[Conversation | None, Destination | None, str | None]:
@@ -52,8 +61,6 @@ class OutboxLookup:
     async def _notice_destination(self, item: SlackOutboxItem
                                   ) -> tuple[Conversation | None, Destination | None, str | None]:
         """A channel notice goes to its number's channel, or to a person's DM (chat.postMessage to a user id)."""
-        import json
-
         args = json.loads(item.args)
         channel = args.get("user_id")
         name, pnid = None, ""
@@ -104,19 +111,65 @@ class OutboxLookup:
             await session.commit()
 
     async def after_done(self, session: AsyncSession, item: SlackOutboxItem, ts: str | None) -> None:
-        """A post's ts becomes its message's Slack copy (the first part, for a split message)."""
+        """A post's ts becomes its message's Slack copy (the first part, for a split message); a write that
+        went through clears the number's Slack problem."""
         if ts and item.message_id is not None and item.kind in ("post", "upload") and ts.replace(".", "").isdigit():
             await ConversationRepository(session).set_slack_ts(item.message_id, ts)
+        row_id = await self._number_row_of(session, item)
+        if row_id is not None:
+            cleared = await session.execute(update(PhoneNumber).where(
+                col(PhoneNumber.id) == row_id, col(PhoneNumber.slack_problem).is_not(None)).values(slack_problem=None))
+            if cleared.rowcount:
+                self._problems_told.discard((item.team_id, str(row_id)))
+                await self._refresh(item.team_id)
+
+    async def _number_row_of(self, session: AsyncSession, item: SlackOutboxItem) -> int | None:
+        if item.conversation_id is not None:
+            conversation = await session.get(Conversation, item.conversation_id)
+            return conversation.phone_number_row_id if conversation else None
+        return json.loads(item.args).get("phone_number_row_id")
+
+    async def _refresh(self, team_id: str) -> None:
+        if self.on_teams_changed is not None:
+            try:
+                await self.on_teams_changed({team_id})
+            except Exception as exc:  # the Home tab catches up on its next open
+                log.warning("home tab refresh for %s failed: %s", team_id, exc)
 
     async def channel_problem(self, item: SlackOutboxItem, reason: str) -> None:
-        """A channel that needs a person (archived, bot removed, app uninstalled): said once per process."""
-        key = (item.team_id, reason)
-        if key not in self._problems_told:
-            self._problems_told.add(key)
-            log.warning("slack writes for workspace %s wait: %s", item.team_id, reason)
+        """A channel that needs a person (archived, bot removed): recorded on the number for its Home tab, and
+        its connector is told once; the writes wait. Workspace-wide problems (uninstalled) are only logged."""
+        if reason not in CHANNEL_PROBLEMS:
+            if (item.team_id, reason) not in self._problems_told:
+                self._problems_told.add((item.team_id, reason))
+                log.warning("slack writes for workspace %s wait: %s", item.team_id, reason)
+            return
+        async with self.database.session() as session:
+            row_id = await self._number_row_of(session, item)
+            if row_id is None:
+                return
+            changed = await session.execute(update(PhoneNumber).where(
+                col(PhoneNumber.id) == row_id,
+                or_(col(PhoneNumber.slack_problem).is_(None), col(PhoneNumber.slack_problem) != reason),
+            ).values(slack_problem=reason))
+            if changed.rowcount:
+                number = await session.get(PhoneNumber, row_id)
+                account = await session.get(WhatsAppAccount, number.account_id) if number else None
+                if number is not None and account is not None and account.connected_by_user_id:
+                    await OutboxRepository(session).add(
+                        dedupe_key=f"slack-problem:{row_id}:{reason}:{utcnow().isoformat()}", team_id=item.team_id,
+                        lane=f"user:{account.connected_by_user_id}", kind=ChannelNotice.kind,
+                        args={"text": wording.slack_problem_dm(number.display_phone_number, reason),
+                              "user_id": account.connected_by_user_id})
+            await session.commit()
+        if changed.rowcount:
+            log.warning("slack writes for number row %s wait: %s", row_id, reason)
+            await self._refresh(item.team_id)
 
 
-def _window_end(conversation: Conversation):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return conversation.last_inbound_at + timedelta(hours=24) if conversation.last_inbound_at else None
+def _window_end(conversation: Conversation) -> datetime | None:
+    """Until when the parent shows the window open; None once it shows it closed (nothing left to update)."""
+    if conversation.last_inbound_at is None:
+        return None
+    end = conversation.last_inbound_at + timedelta(hours=24)
+    return end if end > utcnow() else None

@@ -157,7 +157,10 @@ class WebhookProcessor:
             new_wa_id = message.content.get("wa_id")
             if isinstance(new_wa_id, str) and new_wa_id:
                 conversation.wa_id = new_wa_id
-                conversation.candidate_key = new_wa_id
+                # their next messages come from the new number: the same thread, unless that number already
+                # has a conversation of its own (then both stay, each with its history)
+                if await self.conversations.find(route.phone_number_row_id, new_wa_id) is None:
+                    conversation.candidate_key = new_wa_id
                 window_moved = True
         await self.conversations.save(conversation)
         quoted = None

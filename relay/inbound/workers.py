@@ -230,7 +230,7 @@ class OutboxWorker(_Loop):
         try:
             ts = await self.sender.send(item, conversation, dest, now)
         except Deferred as exc:
-            if "rate limited" in exc.reason:
+            if "rate limited" in exc.reason or exc.waiting_on_people:  # the whole channel waits, not one thread
                 self.pacer.back_off(dest.channel_id, exc.seconds)
             if exc.counts and item.attempts + 1 >= MAX_ATTEMPTS:
                 await self._dead(item, exc.reason)

@@ -62,6 +62,11 @@ class ConversationRepository:
                                            col(Conversation.candidate_key) == candidate_key)
         return (await self.session.execute(query)).scalars().one()
 
+    async def find(self, phone_number_row_id: int, candidate_key: str) -> Conversation | None:
+        query = select(Conversation).where(col(Conversation.phone_number_row_id) == phone_number_row_id,
+                                           col(Conversation.candidate_key) == candidate_key)
+        return (await self.session.execute(query)).scalars().first()
+
     async def get(self, conversation_id: int) -> Conversation | None:
         return await self.session.get(Conversation, conversation_id)
 

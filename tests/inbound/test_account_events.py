@@ -76,3 +76,21 @@ async def test_template_status_changes_are_announced_in_the_channel(inbound):
     messages = await inbound.wait_for(lambda m: any("interview_invite" in t["text"] for t in top_level(m)))
     notice = next(t for t in top_level(messages) if "interview_invite" in t["text"])
     assert "rejected" in notice["text"] and "INCORRECT_CATEGORY" in notice["text"]
+
+
+async def test_quality_and_display_name_decisions_reach_the_channel(inbound):
+    digits = "".join(ch for ch in inbound.display_phone_number if ch.isdigit())
+    await inbound.post_raw(envelope(inbound.waba_id, "phone_number_quality_update", {
+        "display_phone_number": digits, "event": "FLAGGED", "current_limit": "TIER_1K"}))
+    await inbound.post_raw(envelope(inbound.waba_id, "phone_number_name_update", {
+        "display_phone_number": digits, "decision": "APPROVED", "requested_verified_name": "Acme Careers"}))
+    messages = await inbound.wait_for(lambda m: sum("quality" in t["text"] or "Acme Careers" in t["text"]
+                                                    for t in top_level(m)) >= 2)
+    texts = [t["text"] for t in top_level(messages)]
+    assert any("flagged" in t and "tier 1k" in t for t in texts)
+    assert any("approved the display name *Acme Careers*" in t for t in texts)
+    from storage.models import PhoneNumber
+    async with inbound.stack.services.database.session() as session:
+        number = (await session.exec(select(PhoneNumber).where(
+            PhoneNumber.phone_number_id == inbound.phone_number_id))).one()
+    assert number.verified_name == "Acme Careers"

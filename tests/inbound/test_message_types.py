@@ -100,3 +100,28 @@ def envelope(inbound, messages, number, contacts=True):  # type: ignore[no-untyp
         value["contacts"] = [{"profile": {"name": CANDIDATE["name"]}, "wa_id": CANDIDATE["from"]}]
     return {"object": "whatsapp_business_account",
             "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]}]}
+
+
+async def test_media_meta_will_not_hand_over_gets_a_visible_notice(inbound):
+    """An image whose media id Meta no longer knows (webhook media live 7 days): the thread says so."""
+    image = {"from": CANDIDATE["from"], "id": "wamid.GONE1", "timestamp": "1893456000", "type": "image",
+             "image": {"id": "999999999999999", "mime_type": "image/jpeg", "sha256": "AAAA", "caption": "old photo"}}
+    await inbound.post_raw(envelope(inbound, [image], inbound.number))
+    messages = await inbound.wait_for(lambda m: any("cannot be shown" in r["text"] for r in replies(m)))
+    notice = next(r["text"] for r in replies(messages) if "cannot be shown" in r["text"])
+    assert "old photo" in notice and "send it again" in notice
+
+
+async def test_a_changed_number_keeps_the_thread_and_says_so(inbound):
+    await inbound.candidate_writes(**CANDIDATE, text="before")
+    await inbound.wait_for(lambda m: len(replies(m)) >= 1)
+    system = {"from": CANDIDATE["from"], "id": "wamid.SYS1", "timestamp": "1893456000", "type": "system",
+              "system": {"body": "User Priya changed from 447700900123 to 447700900124", "wa_id": "447700900124",
+                         "type": "user_changed_number"}}
+    await inbound.post_raw(envelope(inbound, [system], inbound.number, contacts=False))
+    await inbound.candidate_writes(**{**CANDIDATE, "from": "447700900124"}, text="after")
+    messages = await inbound.wait_for(lambda m: len(replies(m)) >= 3)
+    parents = [m for m in messages if m.get("thread_ts") == m["ts"]]
+    assert len(parents) == 1
+    assert [r["text"].split("\n")[0][:30] for r in replies(messages)][1].startswith("ℹ️ User Priya changed")
+    assert replies(messages)[2]["text"] == "after"

@@ -72,3 +72,29 @@ async def test_the_purges_are_scheduled(instances):
     jobs = {job.id: job for job in build_scheduler(instances[0]).get_jobs()}
     for name in ("purge_oauth_states", "purge_rate_limit_windows"):
         assert jobs[name].trigger.interval <= timedelta(minutes=10)
+
+
+async def test_processed_webhooks_go_after_30_days_parked_ones_stay(instances):
+    from sqlalchemy import update
+
+    from relay.jobs import purge_old_webhooks
+    from storage.messaging_models import InboxState, WebhookInbox
+    from storage.repositories.inbox import InboxRepository
+
+    first, second = instances
+    async with first.database.session() as session:
+        old_done, fresh_done, old_dead = await InboxRepository(session).add_many([b"{}", b"{}", b"{}"])
+        long_ago = utcnow() - timedelta(days=31)
+        await session.execute(update(WebhookInbox).where(WebhookInbox.id.in_([old_done, old_dead])).values(
+            processed_at=long_ago))
+        await session.execute(update(WebhookInbox).where(WebhookInbox.id.in_([old_done, fresh_done])).values(
+            state=InboxState.DONE.value))
+        await session.execute(update(WebhookInbox).where(WebhookInbox.id == fresh_done).values(processed_at=utcnow()))
+        await session.execute(update(WebhookInbox).where(WebhookInbox.id == old_dead).values(
+            state=InboxState.DEAD.value))
+        await session.commit()
+    removed = await asyncio.gather(purge_old_webhooks(first), purge_old_webhooks(second))
+    assert sum(removed) == 1
+    async with first.database.session() as session:
+        left = {row.id for row in (await session.exec(select(WebhookInbox))).all()}
+    assert left == {fresh_done, old_dead}

@@ -17,6 +17,9 @@ BIG_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('phone_numbers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('slack_problem', sa.Text(), nullable=True))
+
     op.create_table('webhook_inbox',
     sa.Column('id', BIG_ID, primary_key=True, autoincrement=True),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
@@ -124,3 +127,5 @@ def downgrade() -> None:
     op.drop_table('messages')
     op.drop_table('conversations')
     op.drop_table('webhook_inbox')
+    with op.batch_alter_table('phone_numbers', schema=None) as batch_op:
+        batch_op.drop_column('slack_problem')
