@@ -248,7 +248,6 @@ class ConnectEndpoints:
         link_problem = {f"link_{p.value}": p for p in LinkProblem}.get(str(outcome.problem))
         if link_problem is not None:
             return self.link_problem_page(link_problem)
-        outcome, retry = await self.with_retry(state, outcome)
         view = outcome_view(outcome, can_retry=retry is not None, channels=await self.channels_of(state, outcome))
         view = replace(view, reload_url=self.reload_url(retry or state, used=retry is None))
         return await self.render(retry or state, view, status=http_status(outcome))
