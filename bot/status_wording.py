@@ -73,9 +73,10 @@ def send_failed_notice(code: int | None, title: str | None = None, details: str 
     return f"⚠️ *Your reply was not sent to the candidate.* {describe_error(code, title, details)}"
 
 
-def file_refused_notice(filename: str, reason: str) -> str:
-    """A file in a recruiter's reply that WhatsApp cannot take, with the reason."""
-    return f"⚠️ *{escape_mrkdwn(filename)} was not sent to the candidate:* {escape_mrkdwn(reason)}"
+def file_refused_notice(filename: str, reason: str, *, with_caption: bool = False) -> str:
+    """A file in a recruiter's reply that WhatsApp cannot take, with the reason (and its text, if it carried it)."""
+    text = f"⚠️ *{escape_mrkdwn(filename)} was not sent to the candidate:* {escape_mrkdwn(reason)}"
+    return text + (" The reply's text went with the file, so it was not sent either." if with_caption else "")
 
 
 def outcome_unknown_notice(minutes: int) -> str:

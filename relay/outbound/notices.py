@@ -54,8 +54,8 @@ class ReplyNotices:
         await self._thread(item, "failed", send_failed_notice(code, title, details))
 
     async def file_refused(self, item: WhatsAppOutboxItem, context: ReplyContext, index: int, name: str,
-                           reason: str) -> None:
-        await self._thread(item, f"file:{index}", file_refused_notice(name, reason))
+                           reason: str, *, with_caption: bool = False) -> None:
+        await self._thread(item, f"file:{index}", file_refused_notice(name, reason, with_caption=with_caption))
 
     async def outcome_unknown(self, item: WhatsAppOutboxItem, context: ReplyContext, waited: timedelta) -> None:
         await self._thread(item, "unknown", outcome_unknown_notice(max(1, round(waited.total_seconds() / 60))))

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.slack_to_whatsapp import split_text
-from relay.outbound.media_rules import CAPTIONED, MAX_CAPTION, FileRefused, media_type_for
+from relay.outbound.media_rules import CAPTIONED, MAX_CAPTION, FileRefused, check_size, media_type_for
 
 Part = dict[str, Any]  # {"type": "text", "body"} | {"type": "file", "index", "media", "caption"} | refused
 
@@ -19,6 +19,8 @@ def build_plan(text: str, files: Sequence[Mapping[str, Any]]) -> list[Part]:
         name = str(file.get("name") or file.get("title") or "file")
         try:
             kind = media_type_for(str(file.get("mimetype") or ""))
+            if isinstance(file.get("size"), int):  # Slack's size: refused before a download, captions kept
+                check_size(str(file.get("mimetype")), file["size"])
         except FileRefused as exc:
             media.append({"type": "refused", "index": index, "name": name, "reason": str(exc)})
             continue

@@ -126,11 +126,13 @@ class ReplyWorker(_Loop):
         try:
             prepared = await self.delivery.prepare(context.sender, part, files)
         except FileRefused as exc:
-            await self.notices.file_refused(item, context, index, part["name"], str(exc))
+            await self.notices.file_refused(item, context, index, part["name"], str(exc),
+                                            with_caption=bool(part.get("caption")))
             return await self._skip(item, index)
         except (SlackFileUnavailable, ThrottledError, GraphError) as exc:
             if isinstance(exc, GraphError) and not exc.retryable and exc.code is not None:
-                await self.notices.file_refused(item, context, index, part["name"], exc.message)
+                await self.notices.file_refused(item, context, index, part["name"], exc.details or exc.message,
+                                                with_caption=bool(part.get("caption")))
                 return await self._skip(item, index)
             await self._retry(item, str(exc), count=True)
             return False
