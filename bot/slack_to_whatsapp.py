@@ -39,7 +39,7 @@ def _replace(token: str, names: Mapping[str, str]) -> str:
     url, _, label = token.partition("|")
     if url.startswith("mailto:"):
         address = url.removeprefix("mailto:")
-        return label if label and label != address else address
+        return f"{label} ({address})" if label and label != address else address
     if label and label != url:
         return f"{label} ({url})"
     return url

@@ -132,3 +132,20 @@ async def test_a_send_meta_took_despite_a_lost_answer_is_confirmed_by_its_status
 
 async def _reconciling(outbound) -> list:  # type: ignore[no-untyped-def]
     return [r for r in await outbound.rows() if r.state == "reconciling" and r.error]
+
+
+async def test_a_send_interrupted_by_a_crash_is_reported_never_sent_again(outbound):
+    from storage.repositories.whatsapp_outbox import WhatsAppOutboxRepository
+
+    worker = outbound.stack.relay.outbound.worker
+    await worker.stop()  # the process "dies" with the reply recorded and its first part in flight
+    await outbound.reply("Interrupted")
+    row = (await outbound.rows())[0]
+    async with outbound.stack.services.database.session() as session:
+        assert await WhatsAppOutboxRepository(session).begin_part(row.id, 0, until=utcnow() + timedelta(seconds=1))
+        await session.commit()
+    worker._stopping = False
+    worker.start()  # another process takes over
+    await _notice(outbound, "may or may not have reached the candidate")
+    assert (await outbound.settled())[0].state == "failed_unknown"
+    assert await outbound.sent() == []
