@@ -5,6 +5,8 @@ replier."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -54,7 +56,9 @@ async def adopt_status(session: AsyncSession, status: StatusUpdate) -> None:
     if item is None:
         return
     if await ConversationRepository(session).message(status.id) is None:
-        await record_sent_part(session, item, ref[1], status.id, "text", None)
+        plan = json.loads(item.plan) if item.plan else []
+        part = plan[ref[1]] if 0 <= ref[1] < len(plan) else {}
+        await record_sent_part(session, item, ref[1], status.id, str(part.get("media") or "text"), None)
     if status.status is StatusKind.FAILED and any(e.code == WINDOW_CLOSED_CODE for e in status.errors):
         await session.execute(update(WhatsAppOutboxItem).where(
             col(WhatsAppOutboxItem.id) == item.id,

@@ -200,12 +200,11 @@ class ReplyWorker(_Loop):
                      error: GraphError | None = None) -> None:
         if count and item.attempts + 1 >= MAX_ATTEMPTS:
             context = await self.contexts.for_item(item)
+            # every try met a rate limit or a temporary failure: the advice for those ("retries on its own")
+            # no longer holds, so the thread hears that waslack gave up, and why
             if await self._finish(item, OutboundState.FAILED, error_code=error.code if error else None, error=reason):
                 if not isinstance(context, str):
-                    if error is not None and error.code is not None:
-                        await self.notices.send_failed(item, context, error.code, error.message, error.details)
-                    else:
-                        await self.notices.gave_up(item, context, reason)
+                    await self.notices.gave_up(item, context, reason)
             return
         at: datetime = utcnow() + timedelta(seconds=delay if delay is not None else backoff(item.attempts, cap=300.0))
         async with self.database.session() as session:

@@ -42,6 +42,17 @@ async def test_a_document_and_an_image_arrive_as_such_with_the_caption(outbound)
     assert media.data == PDF  # the file's bytes, not Slack's sign-in page
 
 
+async def test_a_video_carries_the_caption_and_a_voice_note_follows_its_text(outbound):
+    video = await _slack_file(outbound, "tour.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+    voice = await _slack_file(outbound, "hello.ogg", b"OggS" + b"\x00" * 64, mimetype="audio/ogg")
+    await outbound.reply("Our office tour", subtype="file_share", files=[video])
+    await outbound.reply("Listen to this", subtype="file_share", files=[voice])
+    sent = await outbound.wait_sent(3)
+    assert (sent[0]["type"], sent[0]["video"]["caption"]) == ("video", "Our office tour")
+    assert (sent[1]["type"], sent[1]["text"]["body"]) == ("text", "Listen to this")  # audio takes no caption
+    assert sent[2]["type"] == "audio" and "caption" not in sent[2]["audio"]
+
+
 async def test_files_whatsapp_cannot_take_are_explained_in_the_thread(outbound):
     archive = await _slack_file(outbound, "portfolio.zip", b"PK\x03\x04" + b"\x00" * 32, mimetype="application/zip")
     big = await _slack_file(outbound, "huge.png", PNG + b"\x00" * (5 * 1024 * 1024))
