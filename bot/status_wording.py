@@ -90,3 +90,8 @@ def reply_gave_up(reason: str) -> str:
     """A recruiter's reply that failed every attempt for a reason WhatsApp did not name."""
     return (f"⚠️ *Your reply was not sent to the candidate* after several attempts ({escape_mrkdwn(reason[:200])}). "
             "Try again later.")
+
+
+def reply_not_sendable(reason: str) -> str:
+    """A reply in a thread whose number cannot send (disconnected, paused, no token)."""
+    return f"⚠️ *Your reply was not sent to the candidate:* {escape_mrkdwn(reason)}."

@@ -20,6 +20,7 @@ from storage.models import AccountStatus, PhoneNumber, WhatsAppAccount
 from storage.outbound_models import WhatsAppOutboxItem
 from whatsapp.graph import GraphClient
 
+NOT_INSTALLED = "the app is not installed in this workspace"
 ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
@@ -53,7 +54,7 @@ class ReplyContexts:
             return "the candidate has neither a phone number nor a WhatsApp user id"
         client = await self.client_for_team(item.team_id)
         if client is None or not client.token:
-            return "the app is not installed in this workspace"
+            return NOT_INSTALLED
         sender = SendFrom(phone_number_id=number.phone_number_id,
                           business_token=self.cipher.decrypt(account.business_token_encrypted), to=to,
                           bot_token=client.token)

@@ -14,7 +14,13 @@ from bot import wording
 from bot.listeners.replies import ACTION_OPEN_TEMPLATE_MODAL
 from bot.mrkdwn import escape_mrkdwn
 from bot.slack_writes import ThreadPost, write_args
-from bot.status_wording import file_refused_notice, outcome_unknown_notice, reply_gave_up, send_failed_notice
+from bot.status_wording import (
+    file_refused_notice,
+    outcome_unknown_notice,
+    reply_gave_up,
+    reply_not_sendable,
+    send_failed_notice,
+)
 from relay.outbound.context import ReplyContext
 from storage.database import Database
 from storage.outbound_models import WhatsAppOutboxItem
@@ -59,6 +65,9 @@ class ReplyNotices:
 
     async def outcome_unknown(self, item: WhatsAppOutboxItem, context: ReplyContext, waited: timedelta) -> None:
         await self._thread(item, "unknown", outcome_unknown_notice(max(1, round(waited.total_seconds() / 60))))
+
+    async def not_sendable(self, item: WhatsAppOutboxItem, reason: str) -> None:
+        await self._thread(item, "not-sendable", reply_not_sendable(reason))
 
     async def gave_up(self, item: WhatsAppOutboxItem, context: ReplyContext, reason: str) -> None:
         await self._thread(item, "gave-up", reply_gave_up(reason))

@@ -14,10 +14,11 @@ import logging
 from datetime import datetime, timedelta
 
 from relay.inbound.workers import IDLE_POLL_SECONDS, _Loop, backoff
-from relay.outbound.context import ReplyContext, ReplyContexts
+from relay.outbound.context import NOT_INSTALLED, ReplyContext, ReplyContexts
 from relay.outbound.delivery import ReplyDelivery, summary_of
 from relay.outbound.media_rules import FileRefused
 from relay.outbound.notices import ReplyNotices
+from relay.outbound.plan import build_plan
 from relay.outbound.reconcile import callback_data, record_sent_part
 from relay.outbound.slack_files import SlackFileUnavailable
 from storage.database import Database
@@ -88,7 +89,8 @@ class ReplyWorker(_Loop):
             await self._retry(item, f"{type(exc).__name__}: {exc}", count=True)
             return
         if isinstance(context, str):  # nothing can be sent from this thread (disconnected, uninstalled)
-            await self._finish(item, OutboundState.FAILED, error=context)
+            if await self._finish(item, OutboundState.FAILED, error=context) and context != NOT_INSTALLED:
+                await self.notices.not_sendable(item, context)
             return
         if item.state == OutboundState.RECONCILING.value:  # nobody confirmed the send in time
             if await self._finish(item, OutboundState.FAILED_UNKNOWN, error=item.error or "outcome unknown"):
@@ -105,8 +107,6 @@ class ReplyWorker(_Loop):
         await self._finish(item, OutboundState.SENT)
 
     async def _plan(self, item: WhatsAppOutboxItem, context: ReplyContext) -> list[dict]:
-        from relay.outbound.plan import build_plan
-
         plan = build_plan(await self.contexts.whatsapp_text(item, context), json.loads(item.files))
         async with self.database.session() as session:
             await WhatsAppOutboxRepository(session).save_plan(item.id, plan)  # type: ignore[arg-type]

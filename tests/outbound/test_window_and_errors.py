@@ -149,3 +149,16 @@ async def test_a_send_interrupted_by_a_crash_is_reported_never_sent_again(outbou
     await _notice(outbound, "may or may not have reached the candidate")
     assert (await outbound.settled())[0].state == "failed_unknown"
     assert await outbound.sent() == []
+
+
+async def test_a_reply_in_the_thread_of_a_paused_number_says_it_was_not_sent(outbound):
+    from storage.models import PhoneNumber
+
+    async with outbound.stack.services.database.session() as session:
+        await session.execute(update(PhoneNumber).values(enabled=False))
+        await session.commit()
+    await outbound.reply("Anyone there?")
+    notice = await _notice(outbound, "Your reply was not sent to the candidate")
+    assert "disconnected or paused" in notice["text"]
+    assert (await outbound.settled())[0].state == "failed"
+    assert await outbound.sent() == []
