@@ -27,8 +27,7 @@ EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 
-# The smallest set this code uses (reference 6.2), each for a Web API method the bot calls. Thread replies
-# (message.channels / message.groups with channels:history / groups:history) join when their listener does.
+# The smallest set this code uses (reference 6.2), each for a Web API method the bot calls or an event it needs.
 BOT_SCOPES = (
     "chat:write",  # chat.postMessage: the DM after a connection, thread parents and candidates' messages
     "chat:write.customize",  # candidates' messages shown with the candidate's name (username, icon_emoji)
@@ -38,13 +37,14 @@ BOT_SCOPES = (
     "channels:join",  # conversations.join: a public channel chosen in the Home tab
     "channels:manage",  # conversations.create/invite on public channels (SLACK_CHANNEL_VISIBILITY=public)
     "groups:write",  # conversations.create/invite on private channels: the default for a new number
-    "channels:history",  # conversations.history/replies: did an attempt whose answer was lost reach Slack?
-    "groups:history",  # the same in private channels
+    "channels:history",  # message.channels (thread replies) and conversations.history/replies (reconciling)
+    "groups:history",  # the same in private channels (message.groups)
+    "files:read",  # recruiters' files in thread replies, downloaded to send them on WhatsApp
     "files:write",  # files upload v2: candidates' images, voice notes and documents into the thread
     "reactions:write",  # reactions.add/remove: candidates' reactions and delivery ticks
     "users:read",  # users.info: only admins, owners and the connector may change a number
 )
-BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked", "message.channels", "message.groups")
 
 ListenerRegistration = Callable[[AsyncApp], None]
 

@@ -66,3 +66,32 @@ def outbox_gave_up(kind: str, reason: str) -> str:
     what = "file" if kind == "upload" else "message"
     return (f"⚠️ A {what} from the candidate could not be shown here after several attempts "
             f"({escape_mrkdwn(reason[:200])}). It is kept in the Webhook inspector; ask them to send it again.")
+
+
+def send_failed_notice(code: int | None, title: str | None = None, details: str | None = None) -> str:
+    """The thread reply, for everyone in the channel, when Meta refuses a recruiter's reply."""
+    return f"⚠️ *Your reply was not sent to the candidate.* {describe_error(code, title, details)}"
+
+
+def file_refused_notice(filename: str, reason: str, *, with_caption: bool = False) -> str:
+    """A file in a recruiter's reply that WhatsApp cannot take, with the reason (and its text, if it carried it)."""
+    text = f"⚠️ *{escape_mrkdwn(filename)} was not sent to the candidate:* {escape_mrkdwn(reason)}"
+    return text + (" The reply's text went with the file, so it was not sent either." if with_caption else "")
+
+
+def outcome_unknown_notice(minutes: int) -> str:
+    """A reply whose send got no answer from Meta and no status within ``minutes``: it is not sent again."""
+    return (f"⚠️ *This reply may or may not have reached the candidate.* WhatsApp did not answer and sent no "
+            f"status within {minutes} minute{'s' if minutes != 1 else ''}. waslack does not send it again (that "
+            "could deliver it twice); ask the candidate, or send it again yourself.")
+
+
+def reply_gave_up(reason: str) -> str:
+    """A recruiter's reply that failed every attempt for a reason WhatsApp did not name."""
+    return (f"⚠️ *Your reply was not sent to the candidate* after several attempts ({escape_mrkdwn(reason[:200])}). "
+            "Try again later.")
+
+
+def reply_not_sendable(reason: str) -> str:
+    """A reply in a thread whose number cannot send (disconnected, paused, no token)."""
+    return f"⚠️ *Your reply was not sent to the candidate:* {escape_mrkdwn(reason)}."

@@ -290,3 +290,16 @@ def slack_problem_dm(display_number: str | None, problem: str) -> str:
     number = display_number or "a WhatsApp number"
     return (f":warning: New WhatsApp messages for {number} cannot be posted: {slack_problem_text(problem)}. "
             "They wait and will all be posted, in order, once that is fixed.")
+
+
+# ---- thread replies to WhatsApp (outbound) ----------------------------------------------------------------
+
+SEND_TEMPLATE_BUTTON = "Send a template"
+TEMPLATE_BUTTON_PLACEHOLDER = "Template sending from this button comes with /template."
+
+
+def window_closed_ephemeral(candidate: str | None) -> str:
+    """What the replier alone sees when a free-text reply cannot be sent: the 24-hour window is closed."""
+    who = candidate or "The candidate"
+    return (f":hourglass: *Not sent.* {who} last wrote more than 24 hours ago (or never has), so WhatsApp only "
+            "allows an approved template until they answer. Your reply stays here in the thread.")

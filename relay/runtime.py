@@ -15,10 +15,12 @@ from starlette.applications import Starlette
 
 from bot.app import create_bolt_app
 from bot.clients import SlackClients
+from bot.listeners.replies import replies_registration
 from bot.notifier import SlackNotifier
 from relay.inbound.pipeline import InboundPipeline
 from relay.jobs import build_scheduler
 from relay.onboarding.preconnected import import_preconnected_number
+from relay.outbound.pipeline import OutboundPipeline
 from relay.services import Services
 from relay.settings import Settings
 from web.app import create_web_app
@@ -31,6 +33,7 @@ class Relay:
     bolt: AsyncApp
     web: Starlette
     inbound: InboundPipeline
+    outbound: OutboundPipeline
     background: set[asyncio.Task] = field(default_factory=set)
 
 
@@ -66,7 +69,14 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
                               on_teams_changed=refresh_homes)
     services.inbox = inbound.writer
     services.notifier = SlackNotifier(services, clients)
-    bolt = create_bolt_app(services, clients)
+
+    async def reply_client(team_id: str):  # type: ignore[no-untyped-def]
+        return await clients.for_team(team_id)  # users.info and postEphemeral may be retried: they change nothing
+
+    outbound = OutboundPipeline(settings, services.database, services.cipher, services.graph, reply_client,
+                                on_slack_queued=inbound.outbox_worker.wake)
+    bolt = create_bolt_app(services, clients, extra_listeners=[
+        replies_registration(outbound.record, note_prefix=settings.WASLACK_NOTE_PREFIX)])
     scheduler = build_scheduler(services) if run_jobs else None
 
     background: set[asyncio.Task] = set()
@@ -76,6 +86,7 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
             scheduler.start()
         if run_workers:
             inbound.start()  # also drains what was stored before a crash
+            outbound.start()
         if settings.META_WABA_ID and not settings.slack_oauth_enabled:
             task = asyncio.create_task(import_configured_number(services, clients))
             background.add(task)
@@ -83,10 +94,12 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
 
     async def stop() -> None:
         await inbound.stop()
+        await outbound.stop()
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await clients.aclose()
         await services.aclose()
 
     web = create_web_app(services, bolt, on_startup=[start], on_shutdown=[stop])
-    return Relay(services=services, clients=clients, bolt=bolt, web=web, inbound=inbound, background=background)
+    return Relay(services=services, clients=clients, bolt=bolt, web=web, inbound=inbound, outbound=outbound,
+                 background=background)

@@ -90,6 +90,16 @@ class Settings(BaseModel):
     )
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
 
+    # Outbound relay (thread replies → WhatsApp)
+    WASLACK_NOTE_PREFIX: str = Field(
+        default="note:", max_length=32,
+        description="A thread reply starting with this (any case) stays in Slack, as a note.")
+    WASLACK_READ_RECEIPTS: bool = Field(
+        default=True, description="Mark the candidate's latest message read when a recruiter's reply is sent.")
+    WASLACK_UNKNOWN_OUTCOME_WAIT_SECONDS: float = Field(
+        default=300.0, gt=0, le=3600,
+        description="How long a send whose outcome is unknown waits for Meta's status before it is reported.")
+
     @field_validator("META_API_VERSION")
     @classmethod
     def _version(cls, value: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 MediaKind = Literal["image", "audio", "video", "document", "sticker"]
 
 MAX_TEXT_LENGTH = 4096
+# A business-scoped user id (reference 2.8), e.g. US.13491208655302741918; phone numbers never hold letters.
+_BSUID = re.compile(r"^[A-Z]{2}(\.ENT)?\.[A-Za-z0-9]{1,128}$")
 MAX_CALLBACK_DATA_LENGTH = 512
 _CAPTIONED_KINDS = frozenset({"image", "video", "document"})
 _MEDIA_KINDS = frozenset({"image", "audio", "video", "document", "sticker"})
@@ -19,7 +22,8 @@ def _envelope(to: str, kind: str, content: dict[str, Any], *, reply_to: str | No
     body: dict[str, Any] = {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        # a candidate known only by a business-scoped user id is addressed with "recipient" (reference 2.8)
+        ("recipient" if _BSUID.match(to) else "to"): to,
         "type": kind,
         kind: content,
     }

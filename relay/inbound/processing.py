@@ -17,6 +17,7 @@ from bot.slack_writes import ParentRefresh, SlackWrite, StatusMark, ThreadPost, 
 from bot.status_wording import failed_status_notice
 from relay.activity import webhook_received
 from relay.inbound.account_events import ACCOUNT_FIELD_HANDLERS
+from relay.outbound.reconcile import adopt_status
 from storage.messaging_models import Conversation, MessageDirection
 from storage.repositories.conversations import ConversationRepository, NumberRoute
 from storage.repositories.outbox import OutboxRepository
@@ -200,6 +201,7 @@ class WebhookProcessor:
             billable=status.billable)
         if not new:
             return
+        await adopt_status(self.session, status)  # a recruiter's reply: named by its biz_opaque_callback_data
         message = await self.conversations.message(status.id)
         if message is None or message.direction != MessageDirection.OUTBOUND.value:
             self.outcome.note(f"status {status.status.value} for a message we did not send from Slack: recorded")

@@ -83,6 +83,7 @@ def test_every_scope_and_event_is_one_the_code_uses():
         "channels:history": ["conversations_history", "conversations_replies"],
         "groups:history": ["conversations_history", "conversations_replies"],
         "files:write": ["files_upload_v2"],
+        "files:read": ["url_private_download"],
         "reactions:write": ["reactions_add", "reactions_remove"],
     }
     for scope in BOT_SCOPES:

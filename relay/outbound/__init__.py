@@ -1,0 +1,1 @@
+"""The outbound relay: recruiters' thread replies recorded once, then sent to candidates on WhatsApp."""
