@@ -1,0 +1,102 @@
+"""The template cache against the Meta simulator: every page is read, connecting reads it, a failed read
+keeps the old cache, two instances running the job read each account once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from relay.templates import sync
+from relay.templates.sync import sync_due_accounts, sync_templates
+from sandbox.meta.paging import MAX_LIMIT
+from storage.models import utcnow
+from storage.repositories.templates import TemplateRepository, approved_templates
+
+from .conftest import Templates, connect
+
+
+async def test_connecting_a_number_reads_its_templates(stack):
+    templates = await connect(stack)  # waits until the cache matches Meta's list
+    cached = await templates.cached()
+    assert {(t.name, t.language) for t in cached} == {(t.name, t.language) for t in templates.at_meta()}
+    invite = next(t for t in cached if t.name == "interview_invite")
+    assert invite.status == "APPROVED" and invite.category == "UTILITY"
+    assert invite.parameter_format == "POSITIONAL" and invite.components[0]["type"] == "BODY"
+    state = await templates.sync_state()
+    assert state is not None and state.synced_at is not None and state.error is None
+    assert state.template_count == len(cached)
+
+
+async def test_every_page_is_read_and_templates_meta_dropped_are_deleted(templates: Templates, stack):
+    assert sync.PAGE_SIZE <= MAX_LIMIT
+    templates.add_at_meta(sync.PAGE_SIZE + 30)  # more than one page, whatever page size we ask for
+    dropped = next(t for t in templates.at_meta() if t.name == "hello_world")
+    del templates.world.templates[dropped.id]
+    assert len(templates.at_meta()) > sync.PAGE_SIZE
+
+    outcome = await sync_templates(stack.services, await templates.account())
+
+    assert outcome.ok and outcome.count == len(templates.at_meta()) and outcome.changed
+    cached = await templates.cached()
+    assert sorted(t.template_id for t in cached) == sorted(t.id for t in templates.at_meta())
+    assert "bulk_129" in {t.name for t in cached}, "the last page was read"
+    assert "hello_world" not in {t.name for t in cached}, "Meta no longer lists it"
+
+
+async def test_a_failed_read_keeps_the_old_cache_and_says_why(templates: Templates, stack):
+    before = sorted((t.template_id, t.status) for t in await templates.cached())
+    templates.add_at_meta(3)
+    await templates.fault(error_code=190, http_status=401, message="Error validating access token", count=10)
+
+    outcome = await sync_templates(stack.services, await templates.account())
+
+    assert not outcome.ok and outcome.problem == "token_invalid"
+    assert sorted((t.template_id, t.status) for t in await templates.cached()) == before
+    state = await templates.sync_state()
+    assert state.error and state.error.startswith("token_invalid") and state.failed_at is not None
+    assert state.synced_at is not None, "the last good read is still known"
+    assert state.due_at <= utcnow() + sync.RETRY_AFTER, "it is tried again soon"
+
+
+async def test_two_instances_running_the_job_read_each_account_once(stack):
+    first = await connect(stack)
+    second = await connect(stack)
+    for account in (first, second):  # both due again
+        async with stack.services.database.session() as session:
+            await TemplateRepository(session).request_sync(account.account_id)
+            await session.commit()
+    reads = []
+    original = stack.services.graph.list_templates
+
+    async def counted(waba_id, token, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(waba_id)
+        await asyncio.sleep(0.2)  # both instances are inside the job at the same time
+        return await original(waba_id, token, **kwargs)
+
+    stack.services.graph.list_templates = counted
+    try:
+        synced = await asyncio.gather(sync_due_accounts(stack.services), sync_due_accounts(stack.services))
+    finally:
+        stack.services.graph.list_templates = original
+
+    assert sorted(reads) == sorted([first.waba_id, second.waba_id])
+    assert sum(synced) == 2
+    assert await sync_due_accounts(stack.services) == 0, "nothing is due until the interval passes"
+
+
+async def test_approved_templates_offers_only_approved_ones_as_frozen_models(templates: Templates, stack):
+    rejected = templates.add_at_meta(1, status="REJECTED", prefix="refused")[0]
+    await sync_templates(stack.services, await templates.account())
+    async with stack.services.database.session() as session:
+        offered = await approved_templates(session, templates.account_id)
+    names = [(t.name, t.language) for t in offered]
+    expected = sorted((t.name, t.language) for t in templates.at_meta() if t.status == "APPROVED")
+    assert names == expected and rejected.name not in {n for n, _ in names}
+    invite = next(t for t in offered if t.name == "interview_invite")
+    assert (invite.category, invite.parameter_format) == ("UTILITY", "POSITIONAL")
+    assert [c["type"] for c in invite.components] == ["BODY", "FOOTER", "BUTTONS"]
+    try:
+        invite.name = "other"  # type: ignore[misc]
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("ApprovedTemplate must be frozen")
