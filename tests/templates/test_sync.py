@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
+from relay.services import Services
 from relay.templates import sync
 from relay.templates.sync import sync_due_accounts, sync_templates
 from sandbox.meta.paging import MAX_LIMIT
 from storage.models import utcnow
+from storage.repositories import AccountRepository
 from storage.repositories.templates import TemplateRepository, approved_templates
+from tests.bot.conftest import eventually
 
 from .conftest import Templates, connect
 
@@ -64,23 +67,51 @@ async def test_two_instances_running_the_job_read_each_account_once(stack):
         async with stack.services.database.session() as session:
             await TemplateRepository(session).request_sync(account.account_id)
             await session.commit()
-    reads = []
-    original = stack.services.graph.list_templates
+    other = Services.build(stack.settings)  # a second relay process: its own engine and Graph client
+    reads: list[tuple[str, str]] = []
 
-    async def counted(waba_id, token, **kwargs):  # type: ignore[no-untyped-def]
-        reads.append(waba_id)
-        await asyncio.sleep(0.2)  # both instances are inside the job at the same time
-        return await original(waba_id, token, **kwargs)
+    def counting(services: Services, instance: str) -> None:
+        original = services.graph.list_templates
 
-    stack.services.graph.list_templates = counted
+        async def counted(waba_id, token, **kwargs):  # type: ignore[no-untyped-def]
+            reads.append((instance, waba_id))
+            await asyncio.sleep(0.2)  # both instances are inside the job at the same time
+            return await original(waba_id, token, **kwargs)
+
+        services.graph.list_templates = counted  # type: ignore[method-assign]
+
+    counting(stack.services, "one")
+    counting(other, "two")
     try:
-        synced = await asyncio.gather(sync_due_accounts(stack.services), sync_due_accounts(stack.services))
+        synced = await asyncio.gather(sync_due_accounts(stack.services), sync_due_accounts(other))
+        again = await asyncio.gather(sync_due_accounts(stack.services), sync_due_accounts(other))
     finally:
-        stack.services.graph.list_templates = original
+        await other.aclose()
 
-    assert sorted(reads) == sorted([first.waba_id, second.waba_id])
-    assert sum(synced) == 2
-    assert await sync_due_accounts(stack.services) == 0, "nothing is due until the interval passes"
+    assert sorted(waba for _, waba in reads) == sorted([first.waba_id, second.waba_id]), reads
+    assert sum(synced) == 2 and again == [0, 0], "nothing is due until the interval passes"
+    for account in (first, second):
+        assert await account.cached_matches_meta()
+
+
+async def test_a_failed_read_at_connect_time_does_not_fail_the_connection(stack):
+    response = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/faults", json={
+        "endpoint": "message_templates", "error_code": 2, "http_status": 503, "is_transient": True, "count": 50})
+    assert response.status_code == 200, response.text
+    connected = await stack.connect_number(user_id=stack.workspace.admin_user_id)
+    assert connected["status"] == "connected", connected
+    async with stack.services.database.session() as session:
+        accounts = await AccountRepository(session, stack.services.cipher).list_for_team(stack.workspace.team_id)
+    account_id = accounts[0].id
+
+    async def failed_state():  # type: ignore[no-untyped-def]
+        async with stack.services.database.session() as session:
+            state = (await TemplateRepository(session).sync_states([account_id])).get(account_id)
+        return state if state is not None and state.failed_at is not None else None
+
+    state = await eventually(failed_state, within=30, what="the failed read to be recorded")
+    assert state.error.startswith("meta_error") and state.synced_at is None
+    assert state.due_at <= utcnow() + sync.RETRY_AFTER, "the job tries again soon"
 
 
 async def test_approved_templates_offers_only_approved_ones_as_frozen_models(templates: Templates, stack):
