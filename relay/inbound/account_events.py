@@ -157,6 +157,9 @@ async def _update_cached_template(p: WebhookProcessor, account_id: int, field: s
         await templates.request_sync(account_id)
         return "full template read requested"
     if status is not None:
+        # Meta changes a template's status rarely and said this one changed: the row now, a full read soon
+        # (it heals a read that was under way with the old status, and catches what the webhook leaves out)
+        await templates.request_sync(account_id)
         row.status = status
         reason = _text(value.get("reason"))
         row.rejected_reason = reason if status == "REJECTED" and reason and reason != "NONE" else None

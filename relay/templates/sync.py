@@ -124,7 +124,7 @@ async def sync_due_accounts(services: Services) -> int:
     many accounts this instance synced."""
     now = utcnow()
     async with services.database.session() as session:
-        query = (select(WhatsAppAccount.id, Tenant.slack_team_id)
+        query = (select(col(WhatsAppAccount.id), col(Tenant.slack_team_id))
                  .join(Tenant, col(Tenant.id) == col(WhatsAppAccount.tenant_id))
                  .outerjoin(TemplateSync, col(TemplateSync.account_id) == col(WhatsAppAccount.id))
                  .where(col(WhatsAppAccount.status) == AccountStatus.ACTIVE.value,

@@ -64,6 +64,7 @@ async def test_a_status_webhook_updates_the_cached_template_and_the_home_tab(tem
 
     row = await eventually(rejected, what="the cached template to turn REJECTED")
     assert row.rejected_reason == "INCORRECT_CATEGORY"
+    assert (await templates.sync_state()).due_at <= utcnow(), "and a full read is due"
     view = await slack.next_home("U0ADMIN", before, "the Home tab after the webhook")
     assert "`interview_invite` · en_US · Utility · :red_circle: Rejected" in template_lines(view)
 

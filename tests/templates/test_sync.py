@@ -131,3 +131,13 @@ async def test_approved_templates_offers_only_approved_ones_as_frozen_models(tem
         pass
     else:
         raise AssertionError("ApprovedTemplate must be frozen")
+
+
+async def test_quality_and_rejection_reasons_are_cached_as_meta_lists_them(templates: Templates, stack):
+    refused = templates.add_at_meta(1, status="REJECTED", prefix="refused")[0]
+    refused.rejected_reason = "INVALID_FORMAT"
+    await sync_templates(stack.services, await templates.account())
+    cached = {t.name: t for t in await templates.cached()}
+    assert cached[refused.name].rejected_reason == "INVALID_FORMAT"
+    assert cached["interview_invite"].rejected_reason is None, "Meta's NONE means no reason"
+    assert cached["interview_invite"].quality_score == "UNKNOWN"  # the simulator's quality_score.score
