@@ -26,7 +26,7 @@ from relay.onboarding.links import ConnectLink, LinkError
 from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
 from relay.onboarding.takeover import refuse_numbers_held_elsewhere, take_over_released_number
 from relay.services import Services
-from relay.templates.sync import sync_soon
+from relay.templates.sync import sync_after_connect
 from storage.models import AccountStatus, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository, TenantRepository
 from whatsapp.errors import GraphError, InvalidRequestError, PermissionDeniedError, TokenInvalidError
@@ -67,7 +67,7 @@ async def claim_whatsapp_account(
                                 outcome.account_id)
     await _audit(services, link, outcome)
     if outcome.ok:
-        _sync_templates_soon(services, link, outcome)
+        await _read_templates(services, link, outcome)
         await _tell_slack(services, link, outcome)
     return outcome
 
@@ -202,7 +202,7 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     await services.links.finish(link.nonce, outcome.status if outcome.ok else str(outcome.problem), account.id)
     await _audit(services, link, outcome)
     if outcome.ok:
-        _sync_templates_soon(services, link, outcome)
+        await _read_templates(services, link, outcome)
         await _tell_slack(services, link, outcome)
     return outcome
 
@@ -237,15 +237,15 @@ async def _audit(services: Services, link: ConnectLink, outcome: ClaimOutcome) -
         await session.commit()
 
 
-def _sync_templates_soon(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:
-    """A connected number's templates are read right away, in the background: the claim never waits for
-    them and never fails because of them (the scheduled job retries)."""
+async def _read_templates(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:
+    """A connected number's templates are read at once (a few seconds at most, then in the background), so
+    the Home tab shows them; a failed read never fails the claim (the scheduled job retries)."""
     if outcome.status != "connected" or outcome.account_id is None:
         return
     try:
-        sync_soon(services, outcome.account_id, link.team_id)
+        await sync_after_connect(services, outcome.account_id, link.team_id)
     except Exception:
-        log.exception("starting the template sync for account %s failed", outcome.account_id)
+        log.exception("reading the templates of account %s failed", outcome.account_id)
 
 
 async def _tell_slack(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:

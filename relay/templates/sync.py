@@ -150,22 +150,32 @@ async def _refresh_home(services: Services, team_id: str) -> None:
         log.exception("refreshing the Home tab of %s after a template sync failed", team_id)
 
 
+CONNECT_WAIT_SECONDS = 3.0  # how long a claim waits for the first read before answering the browser
 _background: set[asyncio.Task] = set()
 
 
-def sync_soon(services: Services, account_id: int, team_id: str) -> None:
-    """Sync a just-connected account in the background (the claim has answered the browser already) and
-    refresh the Home tab. If this process dies first, the job finds the account due and syncs it."""
+async def sync_after_connect(services: Services, account_id: int, team_id: str, *,
+                             wait: float = CONNECT_WAIT_SECONDS) -> SyncOutcome | None:
+    """Read a just-connected account's templates. The claim waits ``wait`` seconds at most, so the Home tab
+    it publishes next usually lists them; a slower read finishes in the background and refreshes the Home
+    tab itself (None is returned then). If the process dies first, the job finds the account due."""
+    gave_up = asyncio.Event()
 
-    async def run() -> None:
+    async def run() -> SyncOutcome | None:
         try:
             outcome = await refresh(services, account_id, force=True)
         except Exception:
             log.exception("template sync after connecting account %s failed", account_id)
-            return
-        if not outcome.skipped:
+            return None
+        if gave_up.is_set() and not outcome.skipped:
             await _refresh_home(services, team_id)
+        return outcome
 
     task = asyncio.get_running_loop().create_task(run(), name=f"template-sync-{account_id}")
     _background.add(task)
     task.add_done_callback(_background.discard)
+    done, _ = await asyncio.wait({task}, timeout=wait)
+    if task in done:
+        return task.result()
+    gave_up.set()  # no await since the wait ended: the task cannot have finished unnoticed
+    return None

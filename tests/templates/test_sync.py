@@ -4,6 +4,7 @@ keeps the old cache, two instances running the job read each account once."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from relay.services import Services
 from relay.templates import sync
@@ -12,7 +13,7 @@ from sandbox.meta.paging import MAX_LIMIT
 from storage.models import utcnow
 from storage.repositories import AccountRepository
 from storage.repositories.templates import TemplateRepository, approved_templates
-from tests.bot.conftest import eventually
+from tests.bot.conftest import SlackDriver, eventually, view_text
 
 from .conftest import Templates, connect
 
@@ -141,3 +142,25 @@ async def test_quality_and_rejection_reasons_are_cached_as_meta_lists_them(templ
     assert cached[refused.name].rejected_reason == "INVALID_FORMAT"
     assert cached["interview_invite"].rejected_reason is None, "Meta's NONE means no reason"
     assert cached["interview_invite"].quality_score == "UNKNOWN"  # the simulator's quality_score.score
+
+
+async def test_a_slow_read_at_connect_time_finishes_in_the_background_and_reaches_the_home_tab(stack):
+    slack = SlackDriver(stack)
+    await slack.open_home("U0ADMIN")
+    delay = sync.CONNECT_WAIT_SECONDS + 1.5
+    response = await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/faults", json={
+        "endpoint": "message_templates", "delay_ms": int(delay * 1000), "count": 1})
+    assert response.status_code == 200, response.text
+    started = time.monotonic()
+    connected = await stack.connect_number(user_id="U0ADMIN")
+    assert connected["status"] == "connected", connected
+    async with stack.services.database.session() as session:
+        accounts = await AccountRepository(session, stack.services.cipher).list_for_team(stack.workspace.team_id)
+        cached = await TemplateRepository(session).for_account(accounts[0].id)
+    assert cached == [], "the claim answered before Meta did"
+    assert time.monotonic() - started < delay + 5
+    assert "`interview_invite`" not in view_text(slack.home("U0ADMIN")), "published before Meta answered"
+
+    # the background read publishes the Home tab again when it is done
+    await eventually(lambda: "`interview_invite`" in view_text(slack.home("U0ADMIN")), within=20,
+                     what="the templates on the Home tab once Meta answered")
