@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import wording
+from bot import template_wording
 from bot.home_state import ACTION_REFRESH_TEMPLATES, AccountCard, TemplateShelf, keyed_action
 
 SHOWN_TEMPLATES = 10  # templates listed on a card; the rest are counted
@@ -23,17 +23,17 @@ def _name(name: str) -> str:
 def shelf_text(shelf: TemplateShelf) -> list[str]:
     """The texts of the context block's elements (at most three of Slack's ten)."""
     if shelf.synced_at is None and shelf.failed_at is None:
-        return [wording.TEMPLATES_NOT_READ]
+        return [template_wording.TEMPLATES_NOT_READ]
     parts: list[str] = []
     if shelf.synced_at is not None:
-        parts.append(wording.templates_heading(shelf.total, shelf.approved, shelf.synced_at))
-        lines = [wording.template_line(_name(t.name), _escape(t.language), t.status, t.category)
+        parts.append(template_wording.templates_heading(shelf.total, shelf.approved, shelf.synced_at))
+        lines = [template_wording.template_line(_name(t.name), _escape(t.language), t.status, t.category)
                  for t in shelf.shown]
         if shelf.total > len(shelf.shown):
-            lines.append(wording.templates_more(shelf.total - len(shelf.shown)))
-        parts.append("\n".join(lines) if lines else wording.TEMPLATES_NONE)
+            lines.append(template_wording.templates_more(shelf.total - len(shelf.shown)))
+        parts.append("\n".join(lines) if lines else template_wording.TEMPLATES_NONE)
     if shelf.failed_at is not None:
-        parts.append(wording.templates_stale(shelf.problem, shelf.failed_at, shelf.synced_at))
+        parts.append(template_wording.templates_stale(shelf.problem, shelf.failed_at, shelf.synced_at))
     return parts
 
 
@@ -55,6 +55,6 @@ def refresh_button(card: AccountCard) -> dict[str, Any] | None:
     return {
         "type": "button",
         "action_id": keyed_action(ACTION_REFRESH_TEMPLATES, card.account_id),
-        "text": {"type": "plain_text", "text": wording.REFRESH_TEMPLATES_BUTTON, "emoji": True},
+        "text": {"type": "plain_text", "text": template_wording.REFRESH_TEMPLATES_BUTTON, "emoji": True},
         "value": str(card.account_id),
     }

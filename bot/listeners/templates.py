@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import wording
+from bot import template_wording, wording
 from bot.home import ACTION_REFRESH_TEMPLATES, action_key, action_pattern, page_of
 from bot.listeners import BotParts
 from bot.permissions import may_manage
@@ -35,15 +35,15 @@ async def refresh_templates(
     is_admin = await parts.roles.is_admin(client, team_id, user_id)
     if not may_manage(user_id=user_id, is_admin=is_admin, connected_by=account.connected_by_user_id):
         log.warning("refused: %s may not refresh the templates of account %s in %s", user_id, account.id, team_id)
-        return wording.NOTICE_TEMPLATES_NOT_ALLOWED
+        return template_wording.NOTICE_TEMPLATES_NOT_ALLOWED
     outcome = await refresh(parts.services, account.id, force=True)
     if outcome.skipped:
-        return wording.NOTICE_TEMPLATES_BUSY
+        return template_wording.NOTICE_TEMPLATES_BUSY
     if not outcome.ok:
-        return wording.notice_templates_failed(outcome.problem)
+        return template_wording.notice_templates_failed(outcome.problem)
     if outcome.changed:
         await parts.publisher.publish_for_viewers(team_id)  # everyone sees the new list
-    return wording.notice_templates_refreshed(outcome.count, outcome.approved)
+    return template_wording.notice_templates_refreshed(outcome.count, outcome.approved)
 
 
 def register(app: AsyncApp, parts: BotParts) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import wording
+from bot import template_wording as wording
 from bot.home import MAX_BLOCKS
 from bot.home_templates import SHOWN_TEMPLATES
 from relay.templates.sync import sync_due_accounts
