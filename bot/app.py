@@ -16,7 +16,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from bot import wording
 from bot.clients import SlackClients
 from bot.installation_store import StorageInstallationStore, StorageOAuthStateStore
-from bot.listeners import BotParts, accounts, home, inspector, lifecycle
+from bot.listeners import BotParts, accounts, home, inspector, lifecycle, templates
 from bot.permissions import WorkspaceRoles
 from bot.publisher import HomePublisher
 from relay.services import Services
@@ -113,6 +113,7 @@ def create_bolt_app(
     accounts.register(app, parts)
     lifecycle.register(app, parts)
     inspector.register(app, parts)
+    templates.register(app, parts)
     for register in extra_listeners:
         register(app)
     lifecycle.register_catch_alls(app)

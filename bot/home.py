@@ -20,6 +20,7 @@ from bot.home_state import (
     ACTION_PAGE_NEXT,
     ACTION_PAGE_PREVIOUS,
     ACTION_RECONNECT,
+    ACTION_REFRESH_TEMPLATES,
     NUMBER_BLOCK_PREFIX,
     AccountCard,
     CardSlice,
@@ -29,18 +30,19 @@ from bot.home_state import (
     action_pattern,
     keyed_action,
 )
+from bot.home_templates import refresh_button, templates_block
 
 __all__ = [  # the Home tab's data and action ids live in bot.home_state; listeners import them from here
     "ACTION_CHECK_NUMBER", "ACTION_CONNECT", "ACTION_DISCONNECT", "ACTION_INVITE", "ACTION_MOVE_NUMBER",
-    "ACTION_PAGE_NEXT", "ACTION_PAGE_PREVIOUS", "ACTION_RECONNECT", "MAX_BLOCKS", "MAX_INVITES",
-    "AccountCard", "CardSlice", "HomeState", "NumberLine", "action_key", "action_pattern",
+    "ACTION_PAGE_NEXT", "ACTION_PAGE_PREVIOUS", "ACTION_RECONNECT", "ACTION_REFRESH_TEMPLATES", "MAX_BLOCKS",
+    "MAX_INVITES", "AccountCard", "CardSlice", "HomeState", "NumberLine", "action_key", "action_pattern",
     "build_home_view", "escape", "keyed_action", "page_of", "paginate",
 ]
 
 MAX_BLOCKS = 100
 PAGE_BLOCK_BUDGET = 60  # blocks for account cards on one page; the page frame adds at most 8 more
 PAGE_NUMBER_LIMIT = 15  # numbers per page, so a page stays readable
-CARD_FRAME_BLOCKS = 3  # context, actions, divider around an account's number sections
+CARD_FRAME_BLOCKS = 4  # templates, context, actions, divider around an account's number sections
 NUMBER_BLOCKS = 2  # a number's section, and the invite menu under it
 MAX_INVITES = 10  # people invited at once from the Home tab (one conversations.invite each)
 
@@ -179,6 +181,8 @@ def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
         blocks.append(_number_block(card, line))
         if (actions := _number_actions(card, line)) is not None:
             blocks.append(actions)
+    if (templates := templates_block(card)) is not None:
+        blocks.append(templates)
     notes = [_connected_by(card)]
     if not card.can_manage:
         notes.append(wording.managed_by_line(card.connected_by))
@@ -196,6 +200,8 @@ def _card_blocks(piece: CardSlice, connect_url: str) -> list[dict[str, Any]]:
                     "style": "primary",
                 }
             )
+        if (refresh := refresh_button(card)) is not None:
+            buttons.append(refresh)
         if card.status != "disconnected":
             numbers = [
                 escape(n.display_phone_number or n.phone_number_id) for n in card.numbers if n.connected

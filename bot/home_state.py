@@ -17,6 +17,7 @@ ACTION_CHECK_NUMBER = "check_number"
 ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
 ACTION_INSPECTOR = "open_webhook_inspector"
+ACTION_REFRESH_TEMPLATES = "refresh_templates"
 NUMBER_BLOCK_PREFIX = "number:"
 
 
@@ -52,6 +53,28 @@ class NumberLine:
 
 
 @dataclass(frozen=True)
+class TemplateLine:
+    """One message template as the Home tab lists it."""
+
+    name: str
+    language: str
+    status: str  # Meta's: APPROVED, PENDING, REJECTED, PAUSED, DISABLED, ...
+    category: str | None
+
+
+@dataclass(frozen=True)
+class TemplateShelf:
+    """An account's templates on its card: the first few (APPROVED first), how many in all, how fresh."""
+
+    shown: tuple[TemplateLine, ...]
+    total: int
+    approved: int
+    synced_at: datetime | None  # last good read from Meta; None: never read yet
+    failed_at: datetime | None = None  # the last read failed (after ``synced_at``)
+    problem: str | None = None  # why, as a key of bot.wording.TEMPLATE_SYNC_PROBLEMS
+
+
+@dataclass(frozen=True)
 class AccountCard:
     """A WhatsApp Business account with its numbers, and whether the viewer may change it."""
 
@@ -62,6 +85,7 @@ class AccountCard:
     connected_at: datetime | None
     can_manage: bool
     needs_reconnect: bool = False  # disconnected, in error, token rejected, or numbers still to choose
+    templates: TemplateShelf | None = None  # None: the account is not live, its templates are not shown
 
 
 @dataclass(frozen=True)

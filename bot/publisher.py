@@ -5,7 +5,7 @@ connect link, build the view (bot.home) and send it with views.publish.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,11 +13,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import wording
 from bot.clients import SlackClients
 from bot.home import AccountCard, HomeState, NumberLine, build_home_view
+from bot.home_state import TemplateLine, TemplateShelf
+from bot.home_templates import SHOWN_TEMPLATES
 from bot.permissions import WorkspaceRoles, may_manage
 from relay.onboarding.health import TOKEN_INVALID_REASON, Sending, sending_of
 from relay.services import Services
 from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, HomeViewerRepository
+from storage.repositories.templates import TemplateRepository
+from storage.template_models import MessageTemplate, TemplateSync
 
 log = logging.getLogger("waslack.slack")
 
@@ -26,6 +30,8 @@ log = logging.getLogger("waslack.slack")
 class AccountRecord:
     account: WhatsAppAccount
     numbers: tuple[PhoneNumber, ...]
+    templates: tuple[MessageTemplate, ...] = field(default=())  # cached, APPROVED first
+    template_sync: TemplateSync | None = None
 
 
 # What Meta's health status means on the Home tab: (status, detail) for a number that is limited or blocked
@@ -109,6 +115,25 @@ def needs_reconnect(account: WhatsAppAccount, numbers: tuple[PhoneNumber, ...]) 
     return account.status == AccountStatus.PENDING.value and not any(n.enabled for n in numbers)
 
 
+def template_shelf(record: AccountRecord) -> TemplateShelf | None:
+    """The account's templates for its card; None once it is disconnected (nothing can be sent)."""
+    if record.account.status == AccountStatus.DISCONNECTED.value:
+        return None
+    sync = record.template_sync
+    problem = None
+    if sync is not None and sync.failed_at is not None:
+        problem = (sync.error or "").partition(":")[0] or None  # "token_invalid: Meta error 190, trace …"
+    return TemplateShelf(
+        shown=tuple(TemplateLine(t.name, t.language, t.status, t.category)
+                    for t in record.templates[:SHOWN_TEMPLATES]),
+        total=len(record.templates),
+        approved=sum(t.status == "APPROVED" for t in record.templates),
+        synced_at=sync.synced_at if sync else None,
+        failed_at=sync.failed_at if sync else None,
+        problem=problem,
+    )
+
+
 def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) -> tuple[AccountCard, ...]:
     """Cards for one viewer: live accounts first, then disconnected ones; oldest first within each."""
     ordered = sorted(
@@ -125,6 +150,7 @@ def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) ->
                 user_id=user_id, is_admin=is_admin, connected_by=r.account.connected_by_user_id
             ),
             needs_reconnect=needs_reconnect(r.account, r.numbers),
+            templates=template_shelf(r),
         )
         for r in ordered
     )
@@ -143,7 +169,11 @@ class HomePublisher:
             accounts = AccountRepository(session, self.services.cipher)
             listed = await accounts.list_for_team(team_id)
             numbers = await accounts.numbers_for_accounts(listed)
-        return [AccountRecord(a, tuple(numbers.get(a.id or 0, []))) for a in listed]
+            ids = [a.id for a in listed if a.id is not None]
+            templates = TemplateRepository(session)
+            cached, syncs = await templates.for_accounts(ids), await templates.sync_states(ids)
+        return [AccountRecord(a, tuple(numbers.get(a.id or 0, [])), tuple(cached.get(a.id or 0, [])),
+                              syncs.get(a.id or 0)) for a in listed]
 
     async def publish(
         self,

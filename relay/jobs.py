@@ -1,5 +1,6 @@
 """Background jobs (APScheduler): retry webhook subscriptions, retry blocked registrations, close 24-hour
-windows on thread parents, purge old links, expired Slack OAuth states, old rate-limit windows and old webhooks.
+windows on thread parents, read each account's message templates again when due, purge old links, expired
+Slack OAuth states, old rate-limit windows and old webhooks.
 
 Every instance runs them; each row is claimed with a conditional UPDATE so only one instance acts on it. The
 purges are plain DELETEs by age: when two instances run one at once, each row still goes exactly once.
@@ -15,6 +16,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from relay.services import Services
+from relay.templates.sync import sync_due_accounts
 from storage.models import AccountStatus, PhoneNumber, RegistrationState, Tenant, WhatsAppAccount, utcnow
 from storage.repositories import (
     AccountRepository,
@@ -216,6 +218,9 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
                       id="purge_rate_limit_windows", **defaults)
     scheduler.add_job(close_expired_windows, "interval", minutes=1, args=[services], id="close_expired_windows",
                       **defaults)
+    # each account is read every few hours (relay/templates/sync.py SYNC_INTERVAL); the tick is short so a
+    # resync a webhook asks for (components changed) happens within minutes
+    scheduler.add_job(sync_due_accounts, "interval", minutes=5, args=[services], id="sync_templates", **defaults)
     scheduler.add_job(purge_old_webhooks, "interval", hours=6, args=[services], id="purge_old_webhooks",
                       **defaults)
     return scheduler

@@ -38,7 +38,10 @@ PHONE_NUMBER_FIELDS = (
 # is_on_biz_app: the coexistence check; health_status: can it send, or is e.g. the payment method missing
 PHONE_NUMBER_DETAIL_FIELDS = (*PHONE_NUMBER_FIELDS, "is_on_biz_app", "health_status")
 BUSINESS_ACCOUNT_FIELDS = ("id", "name", "owner_business_info")
-TEMPLATE_FIELDS = ("id", "name", "language", "status", "category", "parameter_format", "components")
+TEMPLATE_FIELDS = (
+    "id", "name", "language", "status", "category", "parameter_format", "components", "quality_score",
+    "rejected_reason",
+)
 
 _PIN = re.compile(r"[0-9]{6}")
 _Result = TypeVar("_Result", TokenGrant, SentMessage, MediaInfo)
@@ -243,11 +246,15 @@ class GraphClient:
         call = GraphCall("GET", "{media_url}", url, token, max_bytes=max_bytes, follow_redirects=True)
         return await self._http.request(call)
 
-    async def list_templates(self, waba_id: str, token: str, *, status: str | None = None) -> list[Template]:
-        """All message templates of a WABA (optionally only one status), across every page."""
+    async def list_templates(self, waba_id: str, token: str, *, status: str | None = None,
+                             page_size: int | None = None) -> list[Template]:
+        """All message templates of a WABA (optionally only one status), across every page of ``page_size``
+        (Meta's default when None)."""
         params = {"fields": ",".join(TEMPLATE_FIELDS)}
         if status:
             params["status"] = status
+        if page_size:
+            params["limit"] = str(page_size)
         route = "/{waba_id}/message_templates"
         items = await self._http.all_pages(route, {"waba_id": waba_id}, token, params)
         return [Template.from_graph(item) for item in items]

@@ -293,9 +293,14 @@ class Template:
     parameter_format: str | None
     components: tuple[dict[str, Any], ...]
     raw: dict[str, Any] = field(repr=False)
+    quality_score: str | None = None  # GREEN | YELLOW | RED | UNKNOWN (``quality_score.score``)
+    rejected_reason: str | None = None  # None when Meta says "NONE"
 
     @classmethod
     def from_graph(cls, data: dict[str, Any]) -> Template:
+        quality = data.get("quality_score")
+        score = _str(_dict(quality).get("score")) if isinstance(quality, dict) else _str(quality)
+        rejected = _str(data.get("rejected_reason"))
         return cls(
             id=str(data.get("id", "")),
             name=str(data.get("name", "")),
@@ -305,4 +310,6 @@ class Template:
             parameter_format=_str(data.get("parameter_format")),
             components=tuple(c for c in _list(data.get("components")) if isinstance(c, dict)),
             raw=data,
+            quality_score=score,
+            rejected_reason=None if rejected in (None, "", "NONE") else rejected,
         )

@@ -17,6 +17,7 @@ from bot.slack_writes import ChannelNotice, ParentRefresh, SlackWrite, ThreadPos
 from storage.messaging_models import Conversation, MessageDirection
 from storage.models import AccountStatus, PhoneNumber, Tenant, WhatsAppAccount, utcnow
 from storage.repositories.conversations import NumberRoute
+from storage.repositories.templates import TemplateRepository
 from whatsapp.webhook_models import Change
 
 if TYPE_CHECKING:
@@ -131,6 +132,48 @@ async def number_name(p: WebhookProcessor, change: Change) -> None:
     await _tell_channels(p, team_id, [number], f"name:{number.id}:{decision}:{requested}", text)
 
 
+# a status event and the template status it leaves; other events (UNARCHIVED, ...) need a full read
+TEMPLATE_EVENT_STATUS = {
+    "APPROVED": "APPROVED", "REINSTATED": "APPROVED", "REJECTED": "REJECTED", "PENDING": "PENDING",
+    "PAUSED": "PAUSED", "DISABLED": "DISABLED", "FLAGGED": "FLAGGED", "IN_APPEAL": "IN_APPEAL",
+    "ARCHIVED": "ARCHIVED", "DELETED": "DELETED", "PENDING_DELETION": "PENDING_DELETION",
+    "LIMIT_EXCEEDED": "LIMIT_EXCEEDED",
+}  # fmt: skip
+
+
+async def _update_cached_template(p: WebhookProcessor, account_id: int, field: str, value: dict[str, Any]) -> str:
+    """Apply the webhook's values to the cached row in this transaction; ask for a full read when the row is
+    unknown or the change is one only a read can show (components). Returns what was done, for the inspector."""
+    templates = TemplateRepository(p.session)
+    template_id = value.get("message_template_id")
+    row = await templates.find(account_id, str(template_id) if template_id is not None else None,
+                               _text(value.get("message_template_name")), _text(value.get("message_template_language")))
+    event = str(value.get("event") or "").upper()
+    status = TEMPLATE_EVENT_STATUS.get(event) if field == "message_template_status_update" else None
+    if row is None or field == "message_template_components_update" or (
+            field == "message_template_status_update" and status is None):
+        await templates.request_sync(account_id)
+        return "full template read requested"
+    if status is not None:
+        # Meta changes a template's status rarely and said this one changed: the row now, a full read soon
+        # (it heals a read that was under way with the old status, and catches what the webhook leaves out)
+        await templates.request_sync(account_id)
+        row.status = status
+        reason = _text(value.get("reason"))
+        row.rejected_reason = reason if status == "REJECTED" and reason and reason != "NONE" else None
+        row.category = _text(value.get("message_template_category")) or row.category
+    elif field == "message_template_quality_update":
+        row.quality_score = _text(value.get("new_quality_score")) or row.quality_score
+    elif field == "template_category_update":
+        row.category = _text(value.get("new_category")) or row.category
+    await templates.save(row)
+    return f"cached template {row.name} ({row.language}) updated"
+
+
+def _text(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and str(value) else None
+
+
 async def template_update(p: WebhookProcessor, change: Change) -> None:
     value = change.value
     matches = await _accounts(p, change.entry_id)
@@ -139,12 +182,13 @@ async def template_update(p: WebhookProcessor, change: Change) -> None:
         return
     text = event_wording.template_notice(change.field, value)
     for account, tenant in matches:
+        assert account.id is not None
+        p.outcome.note(f"{change.field}: {await _update_cached_template(p, account.id, change.field, value)}")
         numbers = await _live_numbers(p, account)
         key = (f"tmpl:{account.id}:{change.field}:{value.get('message_template_id')}:{value.get('event')}:"
                f"{value.get('new_category') or value.get('new_quality_score')}")
         await _tell_channels(p, tenant.slack_team_id, numbers, key, text)
         p.outcome.changed_teams.add(tenant.slack_team_id)
-    p.outcome.note(f"{change.field}: told the channel (the template cache arrives with outbound sending)")
 
 
 async def _conversation_for(p: WebhookProcessor, route: NumberRoute, key: object) -> Conversation | None:

@@ -26,6 +26,7 @@ from relay.onboarding.links import ConnectLink, LinkError
 from relay.onboarding.notifier import ConnectedNumber, ConnectionSummary
 from relay.onboarding.takeover import refuse_numbers_held_elsewhere, take_over_released_number
 from relay.services import Services
+from relay.templates.sync import sync_after_connect
 from storage.models import AccountStatus, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, AuditRepository, TenantRepository
 from whatsapp.errors import GraphError, InvalidRequestError, PermissionDeniedError, TokenInvalidError
@@ -66,6 +67,7 @@ async def claim_whatsapp_account(
                                 outcome.account_id)
     await _audit(services, link, outcome)
     if outcome.ok:
+        await _read_templates(services, link, outcome)
         await _tell_slack(services, link, outcome)
     return outcome
 
@@ -200,6 +202,7 @@ async def choose_number(services: Services, *, token: str | None, phone_number_i
     await services.links.finish(link.nonce, outcome.status if outcome.ok else str(outcome.problem), account.id)
     await _audit(services, link, outcome)
     if outcome.ok:
+        await _read_templates(services, link, outcome)
         await _tell_slack(services, link, outcome)
     return outcome
 
@@ -232,6 +235,17 @@ async def _audit(services: Services, link: ConnectLink, outcome: ClaimOutcome) -
             detail={k: v for k, v in detail.items() if v},
         )
         await session.commit()
+
+
+async def _read_templates(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:
+    """A connected number's templates are read at once (a few seconds at most, then in the background), so
+    the Home tab shows them; a failed read never fails the claim (the scheduled job retries)."""
+    if outcome.status != "connected" or outcome.account_id is None:
+        return
+    try:
+        await sync_after_connect(services, outcome.account_id, link.team_id)
+    except Exception:
+        log.exception("reading the templates of account %s failed", outcome.account_id)
 
 
 async def _tell_slack(services: Services, link: ConnectLink, outcome: ClaimOutcome) -> None:

@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import storage.messaging_models  # noqa: F401  (registers the tables on SQLModel.metadata)
 import storage.models  # noqa: F401
 import storage.outbound_models  # noqa: F401
+import storage.template_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -70,6 +70,7 @@ def test_migrations_build_exactly_the_tables_the_models_describe(database_url):
     import storage.messaging_models  # noqa: F401
     import storage.models  # noqa: F401
     import storage.outbound_models  # noqa: F401
+    import storage.template_models  # noqa: F401
 
     upgrade(database_url)
     engine = create_engine(sync_url(database_url))

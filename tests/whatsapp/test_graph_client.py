@@ -488,7 +488,8 @@ async def test_list_templates_all_pages_with_status_filter(client, meta):
     first_query = query(route, 0)
     assert first_query["status"] == ["APPROVED"]
     assert set(first_query["fields"][0].split(",")) == {
-        "id", "name", "language", "status", "category", "parameter_format", "components"}
+        "id", "name", "language", "status", "category", "parameter_format", "components", "quality_score",
+        "rejected_reason"}
     assert query(route, 1)["after"] == ["MQZDZD"]
     assert [(t.name, t.language, t.parameter_format, t.category) for t in templates] == [
         ("interview_invite", "en_US", "NAMED", "UTILITY"), ("follow_up", "de", "POSITIONAL", "MARKETING")]
