@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bot.app import create_bolt_app
 from bot.clients import SlackClients
 from bot.notifier import SlackNotifier
+from relay.inbound.pacing import ChannelPacer
 from relay.inbound.pipeline import InboundPipeline
 from relay.jobs import build_scheduler
 from relay.onboarding.preconnected import import_preconnected_number
@@ -58,7 +59,8 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
     async def outbox_client(team_id: str):  # type: ignore[no-untyped-def]
         return await clients.for_team(team_id, retries=False)
 
-    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client)
+    pacer = ChannelPacer(rate=None) if settings.SLACK_CHANNEL_PACING == "off" else None  # None: Slack's pace
+    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client, pacer=pacer)
     services.inbox = inbound.writer
     services.notifier = SlackNotifier(services, clients)
     bolt = create_bolt_app(services, clients)

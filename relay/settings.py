@@ -75,6 +75,9 @@ class Settings(BaseModel):
     SLACK_AUTHORIZE_URL: str = Field(
         default="https://slack.com/oauth/v2/authorize", description="Slack's OAuth consent page."
     )
+    SLACK_CHANNEL_PACING: Literal["on", "off"] = Field(
+        default="on", description="Pace writes per channel at Slack's ~1/s; `off` only for benchmarks."
+    )
 
     # This deployment
     PUBLIC_BASE_URL: str = Field(description="Where Slack, Meta and browsers reach this relay.")
