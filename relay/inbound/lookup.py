@@ -11,6 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outbox_sender import Destination
+from relay.inbound.write_turns import WriteTurns
 from storage.cipher import TokenCipher
 from storage.database import Database
 from storage.messaging_models import Conversation, MirroredMessage, SlackOutboxItem
@@ -21,10 +22,12 @@ log = logging.getLogger("waslack.inbound")
 
 
 class OutboxLookup:
-    def __init__(self, database: Database, cipher: TokenCipher, client_for_team):  # type: ignore[no-untyped-def]
+    def __init__(self, database: Database, cipher: TokenCipher, client_for_team,  # type: ignore[no-untyped-def]
+                 turns: WriteTurns | None = None):
         self.database = database
         self.cipher = cipher
         self.client_for_team = client_for_team  # async (team_id) -> AsyncWebClient | None
+        self.turns = turns or WriteTurns(database)  # writes take their turn (SQLite has one writer)
         self._problems_told: set[tuple[str, str]] = set()
 
     async def destination(self, item: SlackOutboxItem) -> tuple[Conversation | None, Destination | None, str | None]:
@@ -51,14 +54,14 @@ class OutboxLookup:
 
     async def thread_started(self, conversation: Conversation, channel_id: str, ts: str, now: datetime) -> None:
         """Remember the thread parent at once: a crash after this never posts a second parent."""
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(
                 thread_ts=ts, slack_channel_id=channel_id, window_shown_until=_window_end(conversation)))
             await session.commit()
         conversation.thread_ts, conversation.slack_channel_id = ts, channel_id
 
     async def window_shown(self, conversation: Conversation, now: datetime) -> None:
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await session.execute(update(Conversation).where(col(Conversation.id) == conversation.id).values(
                 window_shown_until=_window_end(conversation)))
             await session.commit()
@@ -74,7 +77,7 @@ class OutboxLookup:
         return message.reaction if message else None
 
     async def remember_reaction(self, wamid: str, name: str | None) -> None:
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await session.execute(update(MirroredMessage).where(col(MirroredMessage.wamid) == wamid)
                                   .values(reaction=name))
             await session.commit()

@@ -9,6 +9,7 @@ from relay.inbound.inbox_writer import InboxWriter
 from relay.inbound.lookup import OutboxLookup
 from relay.inbound.pacing import ChannelPacer
 from relay.inbound.workers import InboxWorker, OutboxWorker
+from relay.inbound.write_turns import WriteTurns
 from storage.cipher import TokenCipher
 from storage.database import Database
 from whatsapp.graph import GraphClient
@@ -21,11 +22,12 @@ class InboundPipeline:
     def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team,  # type: ignore[no-untyped-def]
                  *, pacer: ChannelPacer | None = None):
         self.graph = graph
-        self.lookup = OutboxLookup(database, cipher, client_for_team)
+        self.turns = WriteTurns(database)  # one per process: every inbound write takes its turn here
+        self.lookup = OutboxLookup(database, cipher, client_for_team, turns=self.turns)
         self.sender = OutboxSender(self.lookup, self.download_media)
-        self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer)
-        self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake)
-        self.writer = InboxWriter(database, on_stored=self.inbox_worker.wake)
+        self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer, turns=self.turns)
+        self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake, turns=self.turns)
+        self.writer = InboxWriter(database, on_stored=self.inbox_worker.wake, turns=self.turns)
 
     async def download_media(self, dest: Destination, write: MediaUpload) -> bytes:
         """The media's bytes from Meta (a fresh URL each time: Meta's URLs last five minutes)."""

@@ -21,6 +21,7 @@ from bot.outbox_sender import Deferred, Destination, OutboxSender, Refused, Unce
 from relay.inbound.lookup import OutboxLookup
 from relay.inbound.pacing import ChannelPacer
 from relay.inbound.processing import UnparseableBody, WebhookProcessor
+from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
 from storage.messaging_models import InboxState, SlackOutboxItem
 from storage.models import utcnow
@@ -90,12 +91,14 @@ class _Loop:
 class InboxWorker(_Loop):
     """Processes stored webhooks, oldest first, in batches."""
 
-    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50):
+    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50,
+                 turns: WriteTurns | None = None):
         super().__init__("inbox-worker")
         self.database, self.on_queued, self.batch = database, on_queued, batch
+        self.turns = turns or WriteTurns(database)
 
     async def step(self) -> bool:
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             rows = await InboxRepository(session).claim_due(self.batch, LEASE)
             await session.commit()
         for row in rows:
@@ -104,7 +107,7 @@ class InboxWorker(_Loop):
 
     async def process_one(self, inbox_id: int, body: bytes, attempts: int) -> None:
         try:
-            async with self.database.session() as session:
+            async with self.turns.session() as session:
                 outcome = await WebhookProcessor(session, inbox_id).process(body)
                 await InboxRepository(session).finish(
                     inbox_id, fields=",".join(outcome.fields), phone_number_ids=",".join(outcome.phone_number_ids),
@@ -118,7 +121,7 @@ class InboxWorker(_Loop):
             dead = attempts + 1 >= MAX_ATTEMPTS
             log.warning("webhook %s failed (attempt %d%s): %s", inbox_id, attempts + 1, ", parked" if dead else "",
                         reason)
-            async with self.database.session() as session:
+            async with self.turns.session() as session:
                 retry_at = None if dead else utcnow() + timedelta(seconds=backoff(attempts))
                 await InboxRepository(session).fail(inbox_id, reason, retry_at=retry_at)
                 await session.commit()
@@ -132,7 +135,7 @@ class InboxWorker(_Loop):
 
         from storage.messaging_models import WebhookInbox
 
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await session.execute(update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(
                 state=state.value, error=reason, processed_at=utcnow(), locked_until=None))
             await session.commit()
@@ -146,12 +149,14 @@ class OutboxWorker(_Loop):
 
     def __init__(self, database: Database, sender: OutboxSender, lookup: OutboxLookup, *,
                  pacer: ChannelPacer | None = None, lanes: int = 64,
-                 on_dead: Callable[[SlackOutboxItem, str], Awaitable[None]] | None = None):
+                 on_dead: Callable[[SlackOutboxItem, str], Awaitable[None]] | None = None,
+                 turns: WriteTurns | None = None):
         super().__init__("outbox-worker")
         self.database, self.sender, self.lookup = database, sender, lookup
         self.pacer = pacer or ChannelPacer()
         self.lanes = lanes
         self.on_dead = on_dead
+        self.turns = turns or WriteTurns(database)
         self._running: set[asyncio.Task] = set()
 
     async def step(self) -> bool:
@@ -161,7 +166,7 @@ class OutboxWorker(_Loop):
         if free <= 0:
             await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
             return True
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             items = await OutboxRepository(session).claim_heads(free, LEASE)
             await session.commit()
         for item in items:
@@ -228,7 +233,7 @@ class OutboxWorker(_Loop):
         except Exception as exc:
             await self._fail(item, f"{type(exc).__name__}: {str(exc)[:300]}", uncertain=False)
             return
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await OutboxRepository(session).done(item.id, ts)
             await self.lookup.after_done(session, item, ts)
             await session.commit()
@@ -237,7 +242,7 @@ class OutboxWorker(_Loop):
 
     async def _retry(self, item: SlackOutboxItem, at: datetime, reason: str, *, count: bool,
                      uncertain: bool | None = None) -> None:
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await OutboxRepository(session).retry(item.id, at=at, error=reason, count_attempt=count,  # type: ignore[arg-type]
                                                   outcome_unknown=uncertain)
             await session.commit()
@@ -252,7 +257,7 @@ class OutboxWorker(_Loop):
 
     async def _dead(self, item: SlackOutboxItem, reason: str) -> None:
         log.error("slack write %s (%s) parked as dead: %s", item.id, item.kind, reason)
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await OutboxRepository(session).dead(item.id, reason)  # type: ignore[arg-type]
             await session.commit()
         if self.on_dead is not None:
