@@ -17,19 +17,22 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.outbox_sender import Deferred, Destination, OutboxSender, Refused, Uncertain
 from relay.inbound.group_commit import GroupCommit
 from relay.inbound.lookup import OutboxLookup, Target
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.processing import UnparseableBody, WebhookProcessor
+from relay.inbound.processing import ProcessOutcome, SessionCache, UnparseableBody, WebhookProcessor
 from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
-from storage.messaging_models import InboxState, SlackOutboxItem
+from storage.messaging_models import InboxState, SlackOutboxItem, WebhookInbox
 from storage.models import utcnow
 from storage.repositories.inbox import InboxRepository
 from storage.repositories.outbox import OutboxRepository
+from whatsapp.webhook_models import Change
 
 log = logging.getLogger("waslack.inbound")
 activity = logging.getLogger("waslack.activity")
@@ -37,6 +40,8 @@ activity = logging.getLogger("waslack.activity")
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
 IDLE_POLL_SECONDS = 0.5  # how often an idle worker looks for work another process stored
+# webhooks per inbox transaction: it holds SQLite's one write turn, so it is kept short for the acks' sake
+TRANSACTION_ROWS = 16
 
 
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
@@ -92,9 +97,11 @@ class _Loop:
 
 
 class InboxWorker(_Loop):
-    """Processes stored webhooks, oldest first, in batches."""
+    """Processes stored webhooks, oldest first: a claimed batch in transactions of TRANSACTION_ROWS webhooks
+    (short, so the acks get their turn between them); a transaction that fails is redone webhook by webhook,
+    so one bad webhook costs only itself an attempt."""
 
-    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 50,
+    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 100,
                  turns: WriteTurns | None = None):
         super().__init__("inbox-worker")
         self.database, self.on_queued, self.batch = database, on_queued, batch
@@ -104,20 +111,55 @@ class InboxWorker(_Loop):
         async with self.turns.session() as session:
             rows = await InboxRepository(session).claim_due(self.batch, LEASE)
             await session.commit()
-        for row in rows:
-            await self.process_one(row.id, row.body, row.attempts)  # type: ignore[arg-type]
+        pending = [(int(row.id), row.body, row.attempts) for row in rows]  # type: ignore[arg-type]
+        while pending:
+            chunk, pending = pending[:TRANSACTION_ROWS], pending[TRANSACTION_ROWS:]
+            if not await self._process_together(chunk):  # nothing of it was kept: each on its own
+                for inbox_id, body, attempts in chunk:
+                    await self.process_one(inbox_id, body, attempts)
         return bool(rows)
+
+    async def _process_together(self, rows: list[tuple[int, bytes, int]]) -> bool:
+        """All ``rows`` in one transaction, their routes and conversations read in two queries and their
+        conversation updates flushed at the commit; False (nothing kept) when one of them failed."""
+        queued = 0
+        try:
+            async with self.turns.session() as session:
+                parsed: list[tuple[int, list[Change]]] = []
+                for inbox_id, body, _attempts in rows:
+                    try:
+                        parsed.append((inbox_id, WebhookProcessor.parse(body)))
+                    except UnparseableBody as exc:
+                        await _mark(session, inbox_id, InboxState.UNPARSEABLE, str(exc))
+                cache = SessionCache()
+                finished = []
+                with session.no_autoflush:
+                    await cache.prefetch(session, [changes for _, changes in parsed])
+                    for inbox_id, changes in parsed:
+                        outcome = await WebhookProcessor(session, inbox_id, cache).handle(changes)
+                        finished.append(_finished_row(inbox_id, outcome))
+                        queued += outcome.queued
+                await InboxRepository(session).finish_many(finished)
+                await session.commit()
+        except Exception as exc:
+            if len(rows) > 1:
+                log.info("%d webhooks failed together (%s); processing them one by one", len(rows),
+                         type(exc).__name__)
+            return False
+        if queued and self.on_queued is not None:
+            self.on_queued()
+        return True
 
     async def process_one(self, inbox_id: int, body: bytes, attempts: int) -> None:
         try:
             async with self.turns.session() as session:
                 outcome = await WebhookProcessor(session, inbox_id).process(body)
-                await InboxRepository(session).finish(
-                    inbox_id, fields=",".join(outcome.fields), phone_number_ids=",".join(outcome.phone_number_ids),
-                    waba_ids=",".join(outcome.waba_ids), outcome=outcome.summary())
+                await InboxRepository(session).finish_many([_finished_row(inbox_id, outcome)])
                 await session.commit()
         except UnparseableBody as exc:
-            await self._mark(inbox_id, InboxState.UNPARSEABLE, str(exc))
+            async with self.turns.session() as session:
+                await _mark(session, inbox_id, InboxState.UNPARSEABLE, str(exc))
+                await session.commit()
             return
         except Exception as exc:
             reason = f"{type(exc).__name__}: {str(exc)[:500]}"
@@ -132,16 +174,15 @@ class InboxWorker(_Loop):
         if outcome.queued and self.on_queued is not None:
             self.on_queued()
 
-    async def _mark(self, inbox_id: int, state: InboxState, reason: str) -> None:
-        from sqlalchemy import update
-        from sqlmodel import col
 
-        from storage.messaging_models import WebhookInbox
+def _finished_row(inbox_id: int, outcome: ProcessOutcome) -> dict[str, str | int]:
+    return {"inbox_id": inbox_id, "fields": ",".join(outcome.fields), "outcome": outcome.summary(),
+            "phone_number_ids": ",".join(outcome.phone_number_ids), "waba_ids": ",".join(outcome.waba_ids)}
 
-        async with self.turns.session() as session:
-            await session.execute(update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(
-                state=state.value, error=reason, processed_at=utcnow(), locked_until=None))
-            await session.commit()
+
+async def _mark(session: AsyncSession, inbox_id: int, state: InboxState, reason: str) -> None:
+    await session.execute(update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(
+        state=state.value, error=reason, processed_at=utcnow(), locked_until=None))
 
 
 DestinationFor = Callable[[SlackOutboxItem], Awaitable[tuple[object, Destination | None, str | None]]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -53,13 +53,19 @@ class InboxRepository:
                                            .order_by(col(WebhookInbox.id)))).scalars().all()
         return list(rows)
 
-    async def finish(self, inbox_id: int, *, fields: str, phone_number_ids: str, waba_ids: str, outcome: str) -> None:
-        await self.session.execute(
-            update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(
-                state=InboxState.DONE.value, processed_at=utcnow(), locked_until=None, error=None,
-                fields=fields[:255], phone_number_ids=phone_number_ids[:255], waba_ids=waba_ids[:255],
-                outcome=outcome)
-        )
+    async def finish_many(self, finished: list[dict[str, str | int]]) -> None:
+        """Mark rows processed, in one executemany: dicts of inbox_id, fields, phone_number_ids, waba_ids and
+        outcome (what the inspector shows)."""
+        if not finished:
+            return
+        table = WebhookInbox.__table__  # type: ignore[attr-defined]
+        statement = update(table).where(table.c.id == bindparam("inbox_id")).values(
+            state=InboxState.DONE.value, processed_at=utcnow(), locked_until=None, error=None,
+            fields=bindparam("fields"), phone_number_ids=bindparam("phone_number_ids"), waba_ids=bindparam("waba_ids"),
+            outcome=bindparam("outcome"))
+        await self.session.execute(statement, [{**row, "fields": str(row["fields"])[:255],
+                                                "phone_number_ids": str(row["phone_number_ids"])[:255],
+                                                "waba_ids": str(row["waba_ids"])[:255]} for row in finished])
 
     async def fail(self, inbox_id: int, error: str, *, retry_at: datetime | None) -> None:
         """Count a failed attempt: retry at ``retry_at``, or park the row as dead when it is None."""
