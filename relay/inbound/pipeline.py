@@ -7,8 +7,9 @@ from bot.outbox_sender import Destination, OutboxSender, Refused
 from bot.slack_writes import MediaUpload
 from relay.inbound.inbox_writer import InboxWriter
 from relay.inbound.lookup import OutboxLookup
+from relay.inbound.outbox_worker import OutboxWorker
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.workers import InboxWorker, OutboxWorker
+from relay.inbound.workers import InboxWorker
 from relay.inbound.write_turns import WriteTurns
 from storage.cipher import TokenCipher
 from storage.database import Database
