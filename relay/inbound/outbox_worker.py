@@ -15,7 +15,7 @@ from bot.outbox_sender import Deferred, Destination, OutboxSender, Refused, Unce
 from relay.inbound.group_commit import GroupCommit
 from relay.inbound.lookup import OutboxLookup, Target
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.workers import IDLE_POLL_SECONDS, LEASE, MAX_ATTEMPTS, WorkerLoop, backoff
+from relay.inbound.workers import LEASE, MAX_ATTEMPTS, WorkerLoop, backoff
 from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
 from storage.messaging_models import SlackOutboxItem
@@ -50,11 +50,11 @@ class OutboxWorker(WorkerLoop):
     async def step(self) -> bool:
         """Lease heads for free worker slots and run each as its own task: a channel waiting for its rate
         limit never holds up another channel. Busy, it waits for a quarter of the slots to free up first:
-        one claim for many items, not one per finished write."""
+        one claim for many items, not one per finished write. It waits in the loop, which every finished
+        write and every newly queued one wakes."""
         free = self.lanes - len(self._running)
         if free <= 0 or (free < self.lanes // 4 and len(self._running) > 0):
-            await asyncio.wait(self._running, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-            return True
+            return False
         async with self.turns.session() as session:
             items = await OutboxRepository(session).claim_heads(free, LEASE)
             await session.commit()
@@ -63,9 +63,6 @@ class OutboxWorker(WorkerLoop):
             task = asyncio.create_task(self.run_item(item, targets[item.id]))  # type: ignore[index]
             self._running.add(task)
             task.add_done_callback(self._finished)
-        if not items and self._running:
-            await asyncio.wait(self._running, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-            return True
         return bool(items)
 
     def _finished(self, task: asyncio.Task) -> None:

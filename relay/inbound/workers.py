@@ -43,7 +43,8 @@ def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
 
 
 class WorkerLoop:
-    """A worker loop that sleeps until woken (``wake``) or ``IDLE_POLL_SECONDS`` pass."""
+    """A worker loop: ``step`` until it finds nothing to do, then sleep until woken (``wake``) or
+    ``IDLE_POLL_SECONDS`` pass."""
 
     def __init__(self, name: str):
         self.name = name
@@ -71,6 +72,9 @@ class WorkerLoop:
 
     async def _run(self) -> None:
         while not self._stopping:
+            # cleared before the step, not after: a wake that comes while the step runs (work stored after its
+            # query) is kept, and the loop goes round again at once instead of sleeping IDLE_POLL_SECONDS
+            self._wake.clear()
             try:
                 busy = await self.step()
             except asyncio.CancelledError:
@@ -79,7 +83,6 @@ class WorkerLoop:
                 log.exception("%s step failed; continuing", self.name)
                 busy = False
             if not busy:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
                 except TimeoutError:
