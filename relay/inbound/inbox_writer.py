@@ -22,14 +22,15 @@ class InboxWriter:
     def __init__(self, database: Database, *, on_stored: Callable[[], None] | None = None,
                  turns: WriteTurns | None = None):
         self.database = database
-        self._group: GroupCommit[tuple[bytes, str | None], int] = GroupCommit(
+        self._group: GroupCommit[tuple[bytes, str | None], None] = GroupCommit(
             "webhook inbox", turns or WriteTurns(database), self._write, urgent=True, max_batch=MAX_BATCH,
             after_commit=on_stored)
 
-    async def store(self, body: bytes, *, unparseable: str | None = None) -> int:
-        """The inbox id of ``body`` once it is durable; raises if the database refused it."""
-        return await self._group.submit((body, unparseable))
+    async def store(self, body: bytes, *, unparseable: str | None = None) -> None:
+        """Returns once ``body`` is durable; raises if the database refused it."""
+        await self._group.submit((body, unparseable))
 
     @staticmethod
-    async def _write(session: AsyncSession, batch: list[tuple[bytes, str | None]]) -> Sequence[int]:
-        return await InboxRepository(session).add_many([b for b, _ in batch], unparseable=[r for _, r in batch])
+    async def _write(session: AsyncSession, batch: list[tuple[bytes, str | None]]) -> Sequence[None]:
+        await InboxRepository(session).add_many([b for b, _ in batch], unparseable=[r for _, r in batch])
+        return [None] * len(batch)

@@ -4,6 +4,7 @@ costs only itself an attempt, never the others of its transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from sqlalchemy import event, select
@@ -79,3 +80,22 @@ async def test_a_failing_webhook_costs_only_itself_an_attempt(inbound, monkeypat
     assert all(row.state == InboxState.DONE.value and row.attempts == 0 for i, row in after.items() if i != bad)
     shown = await inbound.wait_for(lambda m: len(replies(m)) >= 5)
     assert sorted(r["text"] for r in replies(shown)) == [f"hello {c}" for c in (0, 1, 3, 4, 5)]
+
+
+async def test_a_group_commit_of_many_acks_is_one_insert(inbound):
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _executemany):  # type: ignore[no-untyped-def]
+        statements.append(" ".join(statement.split()))
+
+    await inbound.stack.relay.inbound.inbox_worker.stop()
+    engine = inbound.stack.services.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        writer = inbound.stack.relay.inbound.writer
+        await asyncio.gather(*(writer.store(b'{"n": %d}' % i) for i in range(64)))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    inserts = [s for s in statements if s.startswith("INSERT INTO webhook_inbox")]
+    assert 1 <= len(inserts) <= 2, f"{len(inserts)} INSERTs for 64 bodies"  # the first body's, then the rest
+    assert sorted(row.body for row in await inbox_rows(inbound)) == sorted(b'{"n": %d}' % i for i in range(64))
