@@ -90,7 +90,9 @@ class OutboxWorker(WorkerLoop):
         if dest is None or conversation is None:
             await self._retry(item, now + timedelta(seconds=30), waiting or "no destination yet", count=False)
             return
-        wait = self.pacer.reserve(dest.channel_id, max_wait=5.0)
+        # an item of a conversation without a thread in this channel posts the thread parent first
+        starts_thread = not (conversation.thread_ts and conversation.slack_channel_id == dest.channel_id)
+        wait = self.pacer.reserve(dest.channel_id, max_wait=5.0, writes=2 if starts_thread else 1)
         if wait is None:  # the channel is booked far ahead: give the item back until its turn
             at = now + timedelta(seconds=self.pacer.free_in(dest.channel_id))
             await self._retry(item, at, "waiting for the channel's rate limit", count=False)
