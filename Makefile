@@ -33,7 +33,7 @@ test: $(DEVSTAMP)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)  ## uses Debian's wrk as load generator when installed (apt-get install wrk)
+bench: $(STAMP)  ## bench.ingest (issue 7) and connect_claim; load from Debian's wrk when installed (apt-get install wrk)
 	$(BIN)/python -m bench.run
 
 clean:

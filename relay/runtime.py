@@ -17,6 +17,7 @@ from bot.app import create_bolt_app
 from bot.clients import SlackClients
 from bot.listeners.replies import replies_registration
 from bot.notifier import SlackNotifier
+from relay.inbound.pacing import ChannelPacer
 from relay.inbound.pipeline import InboundPipeline
 from relay.jobs import build_scheduler
 from relay.onboarding.preconnected import import_preconnected_number
@@ -65,7 +66,8 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
         for team_id in sorted(team_ids):
             await services.notifier.refresh_home(team_id)
 
-    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client,
+    pacer = ChannelPacer(rate=None) if settings.SLACK_CHANNEL_PACING == "off" else None  # None: Slack's pace
+    inbound = InboundPipeline(services.database, services.cipher, services.graph, outbox_client, pacer=pacer,
                               on_teams_changed=refresh_homes)
     services.inbox = inbound.writer
     services.notifier = SlackNotifier(services, clients)

@@ -78,6 +78,9 @@ class Settings(BaseModel):
     SLACK_CHANNEL_VISIBILITY: Literal["private", "public"] = Field(
         default="private", description="Whether the channel made for a new number is private or public."
     )
+    SLACK_CHANNEL_PACING: Literal["on", "off"] = Field(
+        default="on", description="Pace writes per channel at Slack's ~1/s; `off` only for benchmarks."
+    )
 
     # This deployment
     PUBLIC_BASE_URL: str = Field(description="Where Slack, Meta and browsers reach this relay.")

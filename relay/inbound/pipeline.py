@@ -8,8 +8,10 @@ from bot.slack_writes import MediaUpload, ThreadPost, write_args
 from bot.status_wording import outbox_gave_up
 from relay.inbound.inbox_writer import InboxWriter
 from relay.inbound.lookup import OutboxLookup
+from relay.inbound.outbox_worker import OutboxWorker
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.workers import InboxWorker, OutboxWorker
+from relay.inbound.workers import InboxWorker
+from relay.inbound.write_turns import WriteTurns
 from storage.cipher import TokenCipher
 from storage.database import Database
 from storage.messaging_models import SlackOutboxItem
@@ -24,12 +26,16 @@ class InboundPipeline:
     def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team,  # type: ignore[no-untyped-def]
                  *, pacer: ChannelPacer | None = None, on_teams_changed=None):
         self.graph = graph
-        self.lookup = OutboxLookup(database, cipher, client_for_team, on_teams_changed=on_teams_changed)
-        self.sender = OutboxSender(self.lookup, self.download_media)
+        self.turns = WriteTurns(database)  # one per process: every inbound write takes its turn here
         self.database = database
-        self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer, on_dead=self.tell_thread)
-        self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake, on_teams_changed=on_teams_changed)
-        self.writer = InboxWriter(database, on_stored=self.inbox_worker.wake)
+        self.lookup = OutboxLookup(database, cipher, client_for_team, turns=self.turns,
+                                   on_teams_changed=on_teams_changed)
+        self.sender = OutboxSender(self.lookup, self.download_media)
+        self.outbox_worker = OutboxWorker(database, self.sender, self.lookup, pacer=pacer, turns=self.turns,
+                                          on_dead=self.tell_thread)
+        self.inbox_worker = InboxWorker(database, on_queued=self.outbox_worker.wake, turns=self.turns,
+                                        on_teams_changed=on_teams_changed)
+        self.writer = InboxWriter(database, on_stored=self.inbox_worker.wake, turns=self.turns)
 
     async def download_media(self, dest: Destination, write: MediaUpload) -> bytes:
         """The media's bytes from Meta (a fresh URL each time: Meta's URLs last five minutes)."""

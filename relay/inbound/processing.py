@@ -19,6 +19,7 @@ from relay.activity import webhook_received
 from relay.inbound.account_events import ACCOUNT_FIELD_HANDLERS
 from relay.outbound.reconcile import adopt_status
 from storage.messaging_models import Conversation, MessageDirection
+from storage.models import utcnow
 from storage.repositories.conversations import ConversationRepository, NumberRoute
 from storage.repositories.outbox import OutboxRepository
 from web.request_body import UnreadableJSON, loads_bounded
@@ -69,25 +70,66 @@ class ProcessOutcome:
         return "; ".join([head, *self.notes])[:4000]
 
 
+def candidate_key(change: Change, message: InboundMessage) -> str | None:
+    """Who wrote: the wa_id, or the business-scoped user id when Meta gives no phone number (reference 2.8)."""
+    contact = change.contact_for(message.from_wa_id, message.from_user_id)
+    return message.from_wa_id or message.from_user_id or (contact.wa_id or contact.user_id if contact else None)
+
+
+@dataclass
+class SessionCache:
+    """What the webhooks processed in one session share: routes by phone_number_id and conversations by
+    (number, candidate), so a batch looks each up once. Valid only inside that session."""
+
+    routes: dict[str, NumberRoute | None] = field(default_factory=dict)
+    conversations: dict[tuple[int, str], Conversation] = field(default_factory=dict)
+
+    async def prefetch(self, session: AsyncSession, webhooks: list[list[Change]]) -> None:
+        """The routes of every number these webhooks' messages are for, and their candidates' existing
+        conversations: two queries for the whole batch instead of two per message."""
+        repository = ConversationRepository(session)
+        numbers = {c.phone_number_id for changes in webhooks for c in changes
+                   if c.field == "messages" and c.phone_number_id and c.phone_number_id not in self.routes}
+        found = await repository.routes(numbers)
+        self.routes.update({n: found.get(n) for n in numbers})
+        keys = set()
+        for changes in webhooks:
+            for change in changes:
+                route = self.routes.get(change.phone_number_id or "")
+                if route is not None and change.field == "messages":
+                    keys.update((route.phone_number_row_id, key) for m in change.messages
+                                if (key := candidate_key(change, m)))
+        self.conversations.update(await repository.existing_conversations(keys - set(self.conversations)))
+
+
 class WebhookProcessor:
     """Processes one stored webhook inside ``session``; idempotent, so a retried or duplicated delivery
     (or a re-run after a crash) adds nothing."""
 
-    def __init__(self, session: AsyncSession, inbox_id: int | None = None):
+    def __init__(self, session: AsyncSession, inbox_id: int | None = None, cache: SessionCache | None = None):
         self.session = session
         self.inbox_id = inbox_id
         self.conversations = ConversationRepository(session)
         self.outbox = OutboxRepository(session)
         self.outcome = ProcessOutcome()
-        self._routes: dict[str, NumberRoute | None] = {}
+        self.cache = cache or SessionCache()
 
     async def process(self, body: bytes) -> ProcessOutcome:
+        return await self.handle(self.parse(body))
+
+    @staticmethod
+    def parse(body: bytes) -> list[Change]:
+        """Every change of a stored body; UnparseableBody when it can never be read."""
         payload = decode_body(body)
         try:
             changes = parse_webhook(payload)
         except MalformedPayloadError as exc:
             raise UnparseableBody(str(exc)) from exc
         webhook_received(payload)  # type: ignore[arg-type]  (parse_webhook checked it is a dict)
+        return changes
+
+    async def handle(self, changes: list[Change]) -> ProcessOutcome:
+        """Rows and outbox items for the parsed changes of one webhook, in the caller's transaction."""
         if not changes:
             self.outcome.note("no changes in this webhook")
         for change in changes:
@@ -105,9 +147,9 @@ class WebhookProcessor:
     async def _route(self, phone_number_id: str | None) -> NumberRoute | None:
         if not phone_number_id:
             return None
-        if phone_number_id not in self._routes:
-            self._routes[phone_number_id] = await self.conversations.route(phone_number_id)
-        return self._routes[phone_number_id]
+        if phone_number_id not in self.cache.routes:
+            self.cache.routes[phone_number_id] = await self.conversations.route(phone_number_id)
+        return self.cache.routes[phone_number_id]
 
     async def _queue(self, route: NumberRoute, conversation: Conversation, key: str, writes: list[SlackWrite],
                      message_id: int | None = None) -> None:
@@ -141,11 +183,14 @@ class WebhookProcessor:
 
     async def _inbound_message(self, route: NumberRoute, change: Change, message: InboundMessage) -> None:
         contact = change.contact_for(message.from_wa_id, message.from_user_id)
-        key = message.from_wa_id or message.from_user_id or (contact.wa_id or contact.user_id if contact else None)
+        key = candidate_key(change, message)
         if not key:
             self.outcome.note(f"message {message.id}: no sender id, recorded only")
             return
-        conversation = await self.conversations.conversation(route.phone_number_row_id, key)
+        conversation = self.cache.conversations.get((route.phone_number_row_id, key))
+        if conversation is None:
+            conversation = await self.conversations.conversation(route.phone_number_row_id, key)
+            self.cache.conversations[(route.phone_number_row_id, key)] = conversation
         assert conversation.id is not None
         message_id = await self.conversations.add_message(
             wamid=message.id, conversation_id=conversation.id, direction=MessageDirection.INBOUND.value,
@@ -162,8 +207,11 @@ class WebhookProcessor:
                 # has a conversation of its own (then both stay, each with its history)
                 if await self.conversations.find(route.phone_number_row_id, new_wa_id) is None:
                     conversation.candidate_key = new_wa_id
+                    self.cache.conversations.pop((route.phone_number_row_id, key), None)
+                    self.cache.conversations[(route.phone_number_row_id, new_wa_id)] = conversation
                 window_moved = True
-        await self.conversations.save(conversation)
+        conversation.updated_at = utcnow()  # flushed with the transaction: a batch updates its conversations at once
+        self.session.add(conversation)
         quoted = None
         if message.context_id:
             earlier = await self.conversations.message(message.context_id)

@@ -13,7 +13,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from relay.inbound.workers import IDLE_POLL_SECONDS, _Loop, backoff
+from relay.inbound.workers import IDLE_POLL_SECONDS, WorkerLoop, backoff
 from relay.outbound.context import NOT_INSTALLED, ReplyContext, ReplyContexts
 from relay.outbound.delivery import ReplyDelivery, summary_of
 from relay.outbound.media_rules import FileRefused
@@ -42,7 +42,7 @@ def throttle_delay(error: ThrottledError, attempt: int) -> float:
     return error.retry_after if error.retry_after is not None else backoff(attempt, cap=300.0)
 
 
-class ReplyWorker(_Loop):
+class ReplyWorker(WorkerLoop):
     """Carries out recorded replies, one per conversation at a time, many conversations at once."""
 
     def __init__(self, database: Database, contexts: ReplyContexts, delivery: ReplyDelivery, notices: ReplyNotices,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,23 +34,39 @@ class ConversationRepository:
 
     async def route(self, phone_number_id: str) -> NumberRoute | None:
         """The live number with this id (a number released to another workspace is not it), or None."""
+        return (await self.routes([phone_number_id])).get(phone_number_id)
+
+    async def routes(self, phone_number_ids: Iterable[str]) -> dict[str, NumberRoute]:
+        """``route`` for many numbers in one query; ids without a live number are absent."""
+        wanted = sorted(set(phone_number_ids))
+        if not wanted:
+            return {}
         query = (
             select(PhoneNumber, WhatsAppAccount, Tenant)
             .join(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
             .join(Tenant, col(Tenant.id) == col(WhatsAppAccount.tenant_id))
-            .where(col(PhoneNumber.phone_number_id) == phone_number_id, col(PhoneNumber.released_at).is_(None))
+            .where(col(PhoneNumber.phone_number_id).in_(wanted), col(PhoneNumber.released_at).is_(None))
         )
-        row = (await self.session.execute(query)).first()
-        if row is None:
-            return None
-        number, account, tenant = row
-        assert number.id is not None
-        return NumberRoute(
-            phone_number_row_id=number.id, phone_number_id=number.phone_number_id,
-            display_phone_number=number.display_phone_number, business_name=number.verified_name or account.name,
-            team_id=tenant.slack_team_id, channel_id=number.slack_channel_id,
-            relaying=account.status == AccountStatus.ACTIVE.value and number.enabled,
-        )
+        found: dict[str, NumberRoute] = {}
+        for number, account, tenant in (await self.session.execute(query)).all():
+            assert number.id is not None
+            found[number.phone_number_id] = NumberRoute(
+                phone_number_row_id=number.id, phone_number_id=number.phone_number_id,
+                display_phone_number=number.display_phone_number,
+                business_name=number.verified_name or account.name, team_id=tenant.slack_team_id,
+                channel_id=number.slack_channel_id,
+                relaying=account.status == AccountStatus.ACTIVE.value and number.enabled,
+            )
+        return found
+
+    async def existing_conversations(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Conversation]:
+        """The conversations that exist already among (number row id, candidate key) pairs, in one query."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        query = select(Conversation).where(
+            tuple_(col(Conversation.phone_number_row_id), col(Conversation.candidate_key)).in_(wanted))
+        return {(c.phone_number_row_id, c.candidate_key): c for c in (await self.session.execute(query)).scalars()}
 
     async def conversation(self, phone_number_row_id: int, candidate_key: str) -> Conversation:
         """The one conversation of this candidate with this number, created on first contact."""

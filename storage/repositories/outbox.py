@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,9 +64,14 @@ class OutboxRepository:
         )).scalars().all()
         return list(rows)
 
-    async def done(self, item_id: int, result_ts: str | None) -> None:
-        await self.session.execute(update(SlackOutboxItem).where(col(SlackOutboxItem.id) == item_id).values(
-            state=OutboxState.DONE.value, result_ts=result_ts, done_at=utcnow(), locked_until=None, error=None))
+    async def done_many(self, results: list[tuple[int, str | None]]) -> None:
+        """Mark items done, in one executemany: (item id, the Slack ts it produced)."""
+        if not results:
+            return
+        table = SlackOutboxItem.__table__  # type: ignore[attr-defined]
+        statement = update(table).where(table.c.id == bindparam("item_id")).values(
+            state=OutboxState.DONE.value, result_ts=bindparam("ts"), done_at=utcnow(), locked_until=None, error=None)
+        await self.session.execute(statement, [{"item_id": i, "ts": ts} for i, ts in results])
 
     async def retry(self, item_id: int, *, at: datetime, error: str, count_attempt: bool = True,
                     outcome_unknown: bool | None = None) -> None:
