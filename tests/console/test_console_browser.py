@@ -1,0 +1,200 @@
+"""The console in Debian's chromium against the whole sandbox stack: a candidate writes on the phone, the
+thread appears in the Slack pane, the recruiter answers in the thread and presses Home tab buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from urllib.parse import parse_qs
+
+import pytest
+from playwright.async_api import expect
+
+pytestmark = pytest.mark.browser
+
+NAME = "Amina <img src=x onerror=window.pwned=1>"
+TEXT = "Hello *not bold* <script>window.pwned=2</script> & is the job open?"
+REPLY = "Yes! When can you come in? <b>not bold</b>"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = base64.b64decode(  # a 1x1 PNG, small enough to send as an image
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+
+
+async def _open(page, stack):
+    await page.goto(stack.console_url)
+    await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    await expect(page.locator("#live")).to_have_attribute("data-live", "sse")
+
+
+async def _new_candidate(page, key: str, name: str) -> None:
+    await expect(page.locator("#new-candidate")).to_be_visible()
+    await page.fill("#new-name", name)
+    await page.fill("#new-key", key)
+    await page.click("#new-candidate button")
+
+
+async def eventually(check, within: float = 15.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.2)
+    return None
+
+
+async def test_candidate_writes_recruiter_answers_in_the_thread(stack, page, artifacts):
+    connected = await stack.connect_number()
+    number = connected["numbers"][0]
+    await _open(page, stack)
+    await expect(page.locator("#number option")).to_have_count(1)
+    await page.screenshot(path=str(artifacts / "01-empty.png"))
+
+    await _new_candidate(page, "212600000042", NAME)
+    await page.fill("#message", TEXT)
+    await page.click("#send")
+    mine = page.locator("#chat li.mine")
+    await expect(mine).to_have_count(1)
+    await expect(mine.locator(".text")).to_have_text(TEXT)  # shown as typed, never as markup
+    await expect(page.locator("#candidate")).to_contain_text("212600000042")
+
+    # the relay opens the candidate's thread in the number's channel; the Slack pane follows it live
+    parent = page.locator("#channel li.slack-msg")
+    await expect(parent.first).to_be_visible()
+    await expect(page.locator("#slack-title")).to_have_text(f"#{stack.slack.find_channel(number['channel_id']).name}")
+    await parent.first.locator("button.replies").click()
+    thread = page.locator("#thread-pane")
+    await expect(thread).to_be_visible()
+    await expect(thread).to_contain_text("<script>window.pwned=2</script>")  # the relay escaped it; we decoded it
+    await page.screenshot(path=str(artifacts / "02-thread.png"))
+
+    # the recruiter answers in the thread: a signed message event reaches the relay
+    await page.fill("#reply-text", REPLY)
+    await page.click("#reply button")
+    await expect(page.locator("#slack-status")).to_have_attribute("data-status", "200")
+    await expect(thread.locator("li.slack-msg", has_text=REPLY)).to_have_count(1)  # escaped as Slack's client does
+    delivered = [d for d in stack.slack.deliveries if d["kind"] == "event" and REPLY.split("<")[0] in
+                 d["request"]["body"]]
+    assert delivered and delivered[-1]["result"]["status"] == 200
+
+    async def sent_to_candidate():
+        return [m for m in stack.meta.messages if m["wa_id"] == "212600000042"]
+
+    answered = await eventually(sent_to_candidate, within=8)
+    if answered:  # the relay sends thread replies to WhatsApp (not on every branch yet)
+        await expect(page.locator("#chat li.theirs")).to_have_count(len(answered))
+        await expect(page.locator("#chat li.theirs .tick").last).to_have_attribute("data-status", "read",
+                                                                                    timeout=20_000)
+    await page.screenshot(path=str(artifacts / "03-answered.png"))
+
+    # nothing anyone typed became markup
+    assert await page.evaluate("window.pwned") is None
+    assert await page.locator("img[src='x'], #chat b, #thread b, #chat script").count() == 0
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_phone_reacts_attaches_shares_location_and_switches_candidates(stack, page, artifacts):
+    await stack.connect_number()
+    await _open(page, stack)
+    await _new_candidate(page, "US.1349120865530274191", "Bo")
+    await page.fill("#message", "first")
+    await page.click("#send")
+    await expect(page.locator("#chat li.mine")).to_have_count(1)
+
+    await page.locator("#chat li.mine").first.click()
+    await page.locator("#reaction-bar button", has_text="👍").click()
+    await expect(page.locator("#chat li.mine .reaction")).to_have_text("👍")
+
+    await page.set_input_files("#attach", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": PNG}])
+    await expect(page.locator("#chat li.mine")).to_have_count(2)
+    await expect(page.locator("#chat li.mine").last).to_contain_text("🖼️ image")
+    await page.set_input_files("#attach", files=[{"name": "cv.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    await expect(page.locator("#chat li.mine")).to_have_count(3)
+    await expect(page.locator("#chat li.mine").last).to_contain_text("📄 cv.pdf")
+
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("52.37, 4.89")))
+    await page.click("#share-location")
+    await expect(page.locator("#chat li.mine")).to_have_count(4)
+    await expect(page.locator("#chat li.mine").last).to_contain_text("52.37, 4.89")
+    kinds = [m["type"] for m in stack.meta.inbound.values()]
+    assert kinds == ["text", "reaction", "image", "document", "location"]
+    assert all(m["user_id"] == "US.1349120865530274191" for m in stack.meta.inbound.values())
+
+    # a second candidate of the same number, then back to the first: each phone shows its own chat
+    await page.select_option("#candidate", "__new__")
+    await _new_candidate(page, "212600000077", "Carla")
+    await page.fill("#message", "I am Carla")
+    await page.click("#send")
+    await expect(page.locator("#chat li.mine")).to_have_count(1)
+    await page.select_option("#candidate", "US.1349120865530274191")
+    await expect(page.locator("#chat li.mine")).to_have_count(4)
+    # the image reached Slack as a file in Bo's thread
+    await expect(page.locator("#channel li.slack-msg")).to_have_count(2, timeout=20_000)
+    await page.screenshot(path=str(artifacts / "04-phone.png"))
+
+
+async def test_home_tab_buttons_people_and_raw_traffic(stack, page, artifacts):
+    await stack.connect_number()
+    await _open(page, stack)
+    await page.click("#open-home")
+    home = page.locator("#home")
+    await expect(home.locator(".bk-blocks")).to_be_visible()
+    await expect(home.locator("[data-block-type='header']").first).to_be_visible()
+    buttons = home.locator("button.bk-button[data-action-id]")
+    await expect(buttons.first).to_be_visible()
+    await page.screenshot(path=str(artifacts / "05-home-admin.png"))
+    admin_view = await home.inner_text()
+
+    before = len(stack.slack.deliveries)
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    page.on("popup", lambda popup: asyncio.ensure_future(popup.close()))
+    plain = home.locator("button.bk-button[data-action-id]:not(.bk-danger)").first
+    await plain.click()
+    await expect(page.locator("#slack-status")).to_have_attribute("data-status", "200")
+    actions = [json.loads(parse_qs(d["request"]["body"])["payload"][0])
+               for d in stack.slack.deliveries[before:] if d["kind"] == "interactivity"]
+    assert actions and actions[-1]["type"] == "block_actions"
+    assert actions[-1]["actions"][0]["action_id"] == await plain.get_attribute("data-action-id")
+
+    # the member sees their own Home tab
+    member = stack.workspace.member_user_id
+    await page.select_option("#person", member)
+
+    async def member_home():
+        return stack.slack.latest_home_view(stack.workspace.team_id, member)
+
+    assert await eventually(member_home), "the member's Home tab was never published"
+    await expect(home.locator(".bk-blocks")).to_be_visible()
+    await expect(home).not_to_have_text(admin_view)
+    await page.screenshot(path=str(artifacts / "06-home-member.png"))
+
+    # the raw traffic pane lists webhooks and calls, without a single token or secret
+    await page.click("#toggle-traffic")
+    rows = page.locator("#traffic li")
+    await expect(rows.first).to_be_visible()
+    await expect(page.locator("#traffic")).to_contain_text("relay → Slack views.publish")
+    await expect(page.locator("#traffic")).to_contain_text("Slack → relay interactivity")
+    for row in await rows.locator("details").all():
+        await row.evaluate("d => d.open = true")
+    shown = await page.locator("#traffic-pane").inner_text()
+    for secret in (stack.workspace.bot_token, *stack.secrets.values()):
+        assert secret not in shown
+    await page.screenshot(path=str(artifacts / "07-traffic.png"))
+
+
+async def test_stacked_on_a_phone_width(stack, browser, artifacts):
+    await stack.connect_number()
+    context = await browser.new_context(viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    try:
+        await page.goto(stack.console_url)
+        await expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        phone = await page.locator(".phone-pane").bounding_box()
+        slack = await page.locator(".slack-pane").bounding_box()
+        assert slack["y"] >= phone["y"] + phone["height"] - 1  # stacked, not side by side
+        assert phone["width"] <= 390 and slack["width"] <= 390
+        await page.screenshot(path=str(artifacts / "08-phone-width.png"), full_page=True)
+    finally:
+        await context.close()
