@@ -130,8 +130,12 @@ async def test_phone_reacts_attaches_shares_location_and_switches_candidates(sta
     await expect(page.locator("#chat li.mine")).to_have_count(1)
     await page.select_option("#candidate", "US.1349120865530274191")
     await expect(page.locator("#chat li.mine")).to_have_count(4)
-    # the image reached Slack as a file in Bo's thread
+    # Bo's image and document reached Slack as files in Bo's thread
     await expect(page.locator("#channel li.slack-msg")).to_have_count(2, timeout=20_000)
+    await page.locator("#channel li.slack-msg", has_text="Bo").locator("button.replies").click()
+    files = page.locator("#thread .file")
+    await expect(files).to_have_count(2, timeout=20_000)
+    await expect(files.last).to_contain_text("application/pdf")
     await page.screenshot(path=str(artifacts / "04-phone.png"))
 
 
