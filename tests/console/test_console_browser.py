@@ -202,3 +202,28 @@ async def test_stacked_on_a_phone_width(stack, browser, artifacts):
         await page.screenshot(path=str(artifacts / "08-phone-width.png"), full_page=True)
     finally:
         await context.close()
+
+
+async def test_what_the_business_sends_shows_on_the_phone_with_ticks_turning_blue(stack, page, artifacts):
+    """Sent straight through Graph with the business's token (the relay's own thread-reply sending is
+    tested where it lives): the phone shows the message, then its ticks follow Meta's status webhooks."""
+    outcome = await stack.connect_number()
+    pnid = outcome["numbers"][0]["phone_number_id"]
+    await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
+        "phone_number_id": pnid, "from": "212600000042", "name": "Amina", "type": "text", "text": "Hi"})
+    waba = stack.meta.wabas[stack.meta.numbers[pnid].waba_id]
+    token = next(t.value for t in stack.meta.tokens.values() if t.business_id == waba.business_id and not t.revoked)
+    await _open(page, stack)
+    await expect(page.locator("#chat li.mine")).to_have_count(1)
+    sent = await stack.http.post(
+        f"{stack.meta_sim_url}/{stack.meta.config.api_version}/{pnid}/messages",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"messaging_product": "whatsapp", "to": "212600000042", "type": "text",
+              "text": {"body": "Thanks Amina <b>we</b> will call"}})
+    assert sent.status_code == 200, sent.text
+    theirs = page.locator("#chat li.theirs")
+    await expect(theirs).to_have_count(1)
+    await expect(theirs.locator(".text")).to_have_text("Thanks Amina <b>we</b> will call")
+    await expect(theirs.locator(".tick")).to_have_attribute("data-status", "read", timeout=10_000)
+    await expect(theirs.locator(".tick")).to_have_text("✓✓")
+    await page.screenshot(path=str(artifacts / "09-ticks.png"))
