@@ -1,5 +1,5 @@
-"""Read-only control endpoints for drawing a workspace as a person sees it: its channels, its people, and one
-thread (the parent and its replies)."""
+"""Read-only control endpoints for drawing a workspace as a person sees it: its channels, its people, one
+thread (the parent and its replies), a person's open modals and the ephemeral messages of a channel."""
 
 from __future__ import annotations
 
@@ -63,7 +63,29 @@ async def replies(request: Request) -> JSONResponse:
     return JSONResponse({"channel": channel.id, "thread_ts": ts, "messages": thread})
 
 
+async def modals(request: Request) -> JSONResponse:
+    """``GET /_sim/slack/modals?team_id=&user_id=``: the person's open modals, root first (the top one shows)."""
+    try:
+        ws = workspace_of(_world(request), dict(request.query_params))
+    except PayloadError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    stack = ws.modal_stacks.get(request.query_params.get("user_id", ""), [])
+    return JSONResponse({"views": [ws.views[v].to_api() for v in stack if v in ws.views]})
+
+
+async def ephemeral(request: Request) -> JSONResponse:
+    """``GET /_sim/slack/ephemeral?channel=``: messages only one person sees (``shown_to``), oldest first."""
+    try:
+        found = _world(request).ephemeral_messages(request.query_params.get("channel", ""),
+                                                    request.query_params.get("team_id"))
+    except KeyError as exc:
+        return _problem(exc, 404)
+    return JSONResponse({"messages": found})
+
+
 ROUTES = [
+    Route("/_sim/slack/modals", modals, methods=["GET"]),
+    Route("/_sim/slack/ephemeral", ephemeral, methods=["GET"]),
     Route("/_sim/slack/channels", channels, methods=["GET"]),
     Route("/_sim/slack/users", users, methods=["GET"]),
     Route("/_sim/slack/replies", replies, methods=["GET"]),

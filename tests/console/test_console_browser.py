@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.async_api import expect
 
+from bot.wording import TEMPLATES_NOT_AVAILABLE
+
 pytestmark = pytest.mark.browser
 
 NAME = "Amina <img src=x onerror=window.pwned=1>"
@@ -227,3 +229,49 @@ async def test_what_the_business_sends_shows_on_the_phone_with_ticks_turning_blu
     await expect(theirs.locator(".tick")).to_have_attribute("data-status", "read", timeout=10_000)
     await expect(theirs.locator(".tick")).to_have_text("✓✓")
     await page.screenshot(path=str(artifacts / "09-ticks.png"))
+
+
+async def test_commands_modals_edits_and_deletes(stack, page, artifacts):
+    await stack.connect_number()
+    await _open(page, stack)
+    await _new_candidate(page, "212600000042", "Amina")
+    await page.fill("#message", "Hello tyop")
+    await page.click("#send")
+    await expect(page.locator("#chat li.mine")).to_have_count(1)
+    await page.fill("#message", "second")
+    await page.click("#send")
+    await expect(page.locator("#chat li.mine")).to_have_count(2)
+
+    # the candidate edits the first message, deletes the second: each bubble changes in place
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept("Hello typo")))
+    await page.locator("#chat li.mine").first.click()
+    await page.click("#reaction-bar button.edit")
+    await expect(page.locator("#chat li.mine").first.locator(".text")).to_have_text("Hello typo")
+    await expect(page.locator("#chat li.mine").first).to_contain_text("edited")
+    await page.locator("#chat li.mine").last.click()
+    await page.click("#reaction-bar button.delete")
+    await expect(page.locator("#chat li.mine").last).to_contain_text("You deleted this message")
+    assert [m["type"] for m in stack.meta.inbound.values()] == ["text", "text", "edit", "revoke"]
+
+    # the recruiter types /template: the app's answer shows only to them
+    await expect(page.locator("#channel li.slack-msg").first).to_be_visible()
+    await page.fill("#post-text", "/template")
+    await page.click("#post button")
+    await expect(page.locator("#slack-status")).to_have_attribute("data-status", "200")
+    answer = page.locator("#channel li.ephemeral")
+    await expect(answer).to_contain_text("Only visible to you")
+    await expect(answer).to_contain_text(TEMPLATES_NOT_AVAILABLE)
+    commands = [d for d in stack.slack.deliveries if d["kind"] == "command"]
+    assert commands and "command=%2Ftemplate" in commands[-1]["request"]["body"]
+
+    # the admin opens the webhook inspector from the Home tab: a modal, closed with its button
+    await page.click("#open-home")
+    await page.locator("#home button.bk-button", has_text="Webhook inspector").click()
+    modal = page.locator("#modal")
+    await expect(modal).to_be_visible()
+    await expect(page.locator("#modal-title")).not_to_be_empty()
+    await expect(page.locator("#modal-body .bk-blocks")).to_be_visible()
+    await page.screenshot(path=str(artifacts / "10-modal.png"))
+    await page.click("#modal-close")
+    await expect(modal).to_be_hidden()
+    assert stack.slack.workspace(stack.workspace.team_id).modal_stacks.get(stack.workspace.admin_user_id) == []

@@ -45,3 +45,25 @@ async def test_users_list_people_and_the_bot(client, ws):
     assert names[ws.admin_user_id] == ("Ada Admin", True, False)
     assert names[ws.member_user_id] == ("Max Member", False, False)
     assert names[ws.bot_user_id][2] is True
+
+
+async def test_modals_list_a_persons_open_views_root_first(api, client, ws, deliver):
+    report = await deliver(kind="command", team_id=ws.team_id, user_id=ws.admin_user_id,
+                           channel_id=ws.public_channel_id, command="/template", text="")
+    title = {"type": "plain_text", "text": "Send a template"}
+    opened = await api("views.open", trigger_id=report["trigger_id"],
+                       view={"type": "modal", "title": title, "blocks": []})
+    assert opened["ok"], opened
+    mine = (await client.get("/_sim/slack/modals", params={"team_id": ws.team_id, "user_id": ws.admin_user_id}))
+    assert [v["id"] for v in mine.json()["views"]] == [opened["view"]["id"]]
+    assert mine.json()["views"][0]["title"] == title
+    other = await client.get("/_sim/slack/modals", params={"team_id": ws.team_id, "user_id": ws.member_user_id})
+    assert other.json() == {"views": []}
+
+
+async def test_ephemeral_messages_say_who_sees_them(api, client, ws):
+    sent = await api("chat.postEphemeral", channel=ws.public_channel_id, user=ws.member_user_id, text="only you")
+    assert sent["ok"], sent
+    found = (await client.get("/_sim/slack/ephemeral", params={"channel": ws.public_channel_id})).json()
+    assert [(m["text"], m["shown_to"]) for m in found["messages"]] == [("only you", ws.member_user_id)]
+    assert (await client.get("/_sim/slack/messages", params={"channel": ws.public_channel_id})).json() == []

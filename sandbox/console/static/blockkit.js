@@ -416,6 +416,7 @@
       const draw = BLOCKS[block && block.type];
       const node = draw ? draw(block, doc, ctx) : rawJson(doc, block, `block ${block && block.type}`);
       node.setAttribute("data-block-type", (block && block.type) || "unknown");
+      if (block && block.block_id) node.setAttribute("data-block-id", block.block_id);
       box.appendChild(node);
     }
     return box;

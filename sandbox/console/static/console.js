@@ -10,7 +10,7 @@
   const state = {
     workspaces: [], team: null, person: null, users: {}, channels: {}, channelList: [],
     numbers: [], number: null, candidates: [], localCandidates: [], candidate: null,
-    channel: null, channelChosen: false, thread: null, view: "channel", drawn: {}, trafficOpen: false, replyCounts: {}, creating: false,
+    channel: null, channelChosen: false, thread: null, view: "channel", drawn: {}, commandAnswers: [], trafficOpen: false, replyCounts: {}, creating: false,
   };
 
   // ---- small helpers ---------------------------------------------------------------------------------------
@@ -49,10 +49,10 @@
     return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
   }
 
-  function ctx() {
+  function ctx(where) {
     return {
       users: state.users, channels: state.channels,
-      onAction: (action, element) => pressed(action, element),
+      onAction: (action, element, block) => pressed(action, element, block, where),
       confirm: (c) => window.confirm([c.title && c.title.text, c.text && c.text.text].filter(Boolean).join("\n\n")),
       openUrl: (url) => window.open(url, "_blank", "noopener"),
     };
@@ -171,19 +171,30 @@
   function renderChat(items) {
     const list = $("chat");
     const reactions = {};
+    const edits = {};
+    const revoked = new Set();
     for (const item of items) {
-      if (item.type !== "reaction") continue;
-      const r = item.message.reaction || {};
-      (reactions[r.message_id] = reactions[r.message_id] || []).push({ emoji: r.emoji, direction: item.direction });
+      if (item.type === "reaction") {
+        const r = item.message.reaction || {};
+        (reactions[r.message_id] = reactions[r.message_id] || []).push({ emoji: r.emoji, direction: item.direction });
+      } else if (item.type === "edit" && item.message.edit) {
+        edits[item.message.edit.original_message_id] = item.message.edit.message;
+      } else if (item.type === "revoke" && item.message.revoke) {
+        revoked.add(item.message.revoke.original_message_id);
+      }
     }
     const rows = [];
     for (const item of items) {
-      if (item.type === "reaction") continue;
+      if (["reaction", "edit", "revoke"].includes(item.type) && item.direction === "in") continue;
       const mine = item.direction === "in"; // the candidate's own messages are on the right
       const li = el("li", `msg ${mine ? "mine" : "theirs"}`);
       li.dataset.wamid = item.wamid;
       li.dataset.direction = item.direction;
-      const shown = describe(item.message, item.type);
+      li.dataset.type = item.type;
+      const edited = edits[item.wamid];
+      let shown = describe(edited || item.message, edited ? edited.type : item.type);
+      if (edited) shown = { ...shown, sub: [shown.sub, "edited"].filter(Boolean).join(" · ") };
+      if (revoked.has(item.wamid)) shown = { icon: "🚫", text: "You deleted this message" };
       const body = el("div", "bubble-body");
       if (shown.icon) body.appendChild(el("span", "icon", shown.icon + " "));
       body.appendChild(el("span", "text", shown.text));
@@ -219,7 +230,7 @@
 
   function openReactions(wamid, li) {
     const bar = $("reaction-bar");
-    bar.replaceChildren(el("span", "hint", "React:"), ...REACTIONS.map((emoji) => {
+    const buttons = REACTIONS.map((emoji) => {
       const b = el("button", "react", emoji);
       b.type = "button";
       b.addEventListener("click", async () => {
@@ -227,7 +238,29 @@
         await candidateDoes({ type: "reaction", reaction: { message_id: wamid, emoji } });
       });
       return b;
-    }));
+    });
+    const own = el("span", "phone-actions");
+    if (li.dataset.direction === "in" && li.dataset.type === "text") {
+      const edit = el("button", "edit", "Edit");
+      edit.type = "button";
+      edit.addEventListener("click", async () => {
+        const text = window.prompt("Edit your message", li.querySelector(".text").textContent);
+        if (!text) return;
+        bar.hidden = true;
+        await candidateDoes({ type: "edit", edit: { original_message_id: wamid, text } });
+      });
+      own.appendChild(edit);
+    }
+    if (li.dataset.direction === "in") {
+      const remove = el("button", "delete", "Delete");
+      remove.type = "button";
+      remove.addEventListener("click", async () => {
+        bar.hidden = true;
+        await candidateDoes({ type: "revoke", revoke: { original_message_id: wamid } });
+      });
+      own.appendChild(remove);
+    }
+    bar.replaceChildren(el("span", "hint", "React:"), ...buttons, own);
     bar.hidden = false;
     bar.dataset.wamid = wamid;
     for (const other of document.querySelectorAll("#chat .selected")) other.classList.remove("selected");
@@ -266,11 +299,15 @@
     head.appendChild(el("span", "time", clock(message.ts)));
     li.appendChild(head);
     const body = message.blocks && message.blocks.length
-      ? BK.renderBlocks(message.blocks, document, ctx())
+      ? BK.renderBlocks(message.blocks, document, ctx("message"))
       : BK.renderMrkdwn(message.text || "", document, ctx(), "div");
     body.classList.add("msg-body");
     li.appendChild(body);
     if (message.edited) li.appendChild(el("span", "edited", "(edited)"));
+    if (message.ephemeral) {
+      li.classList.add("ephemeral");
+      li.appendChild(el("div", "only-you", "Only visible to you"));
+    }
     for (const file of message.files || []) {
       const f = el("div", "file");
       f.appendChild(el("span", "icon", (file.mimetype || "").startsWith("image/") ? "🖼️ " : "📄 "));
@@ -378,6 +415,7 @@
       await refreshChannel();
     }
     await refreshThread();
+    await refreshModal();
   }
 
   async function refreshChannel() {
@@ -386,9 +424,13 @@
     state.replyCounts = {};
     for (const m of messages) if (m.thread_ts && m.thread_ts !== m.ts) state.replyCounts[m.thread_ts] = (state.replyCounts[m.thread_ts] || 0) + 1;
     const parents = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts || m.subtype === "thread_broadcast");
-    draw("channel", [state.channel, parents, state.replyCounts, state.users], () => {
+    const ephemeral = (await getJson(`/_sim/slack/ephemeral?channel=${encodeURIComponent(state.channel)}`)).messages
+      .filter((m) => m.shown_to === state.person && (!m.thread_ts || m.thread_ts === m.ts))
+      .concat(state.commandAnswers.filter((m) => m.channel === state.channel && m.shown_to === state.person));
+    const shown = [...parents, ...ephemeral.map((m) => ({ ...m, ephemeral: true }))].sort((a, b) => Number(a.ts) - Number(b.ts));
+    draw("channel", [state.channel, shown, state.replyCounts, state.users], () => {
       const list = $("channel");
-      list.replaceChildren(...parents.map((m) => renderMessage(m, { inThread: false })));
+      list.replaceChildren(...shown.map((m) => renderMessage(m, { inThread: Boolean(m.ephemeral) })));
       if (!parents.length) list.appendChild(el("li", "empty", "Nothing here yet. When a candidate writes, the relay opens a thread in the number's channel."));
       list.scrollTop = list.scrollHeight;
     });
@@ -417,7 +459,7 @@
     const view = answer.view;
     draw("home", [state.person, view && view.hash, view && view.blocks], () => {
       const box = $("home");
-      box.replaceChildren(view ? BK.renderBlocks(view.blocks, document, ctx()) : el("p", "empty", "The app has not published a Home tab for you yet…"));
+      box.replaceChildren(view ? BK.renderBlocks(view.blocks, document, ctx("home")) : el("p", "empty", "The app has not published a Home tab for you yet…"));
       state.homeView = view;
     });
   }
@@ -428,9 +470,19 @@
     await slackSends({ kind: "event", team_id: state.team, event: { type: "app_home_opened", user: state.person, tab: "home" } }, "opened the Home tab");
   }
 
-  async function pressed(action, element) {
-    if (state.view !== "home" || !state.homeView) return;
+  async function pressed(action, element, block, where) {
     if (element.url && element.type === "button" && !element.action_id) return;
+    if (where === "modal" && state.modal) {
+      const view = state.modal;
+      if (element.type !== "button" && !(block && block.dispatch_action)) return; // inputs wait for Submit
+      const payload = {
+        type: "block_actions", user: { id: state.person }, container: { type: "view", view_id: view.id },
+        view: { id: view.id, state: { values: modalValues(view) } }, actions: [{ ...action, action_ts: (Date.now() / 1000).toFixed(6) }],
+      };
+      await slackSends({ kind: "interactivity", team_id: state.team, payload }, `pressed ${action.action_id}`);
+      return;
+    }
+    if (where !== "home" || !state.homeView) return; // buttons in messages: not simulated yet
     const view = state.homeView;
     const payload = {
       type: "block_actions", user: { id: state.person }, container: { type: "view", view_id: view.id },
@@ -451,6 +503,74 @@
     $("home").dataset.lastStatus = String(status);
     refreshSoon();
     return result;
+  }
+
+  // ---- modals --------------------------------------------------------------------------------------------
+
+  function modalValues(view) {
+    const values = {};
+    const body = $("modal-body");
+    (view.blocks || []).forEach((block) => {
+      if (block.type !== "input" || !block.element) return;
+      const node = [...body.querySelectorAll("[data-block-type='input']")].find((n) => n.dataset.blockId === block.block_id);
+      if (!node) return;
+      const e = block.element;
+      const kind = e.type.replace(/^multi_/, "");
+      const multi = e.type.startsWith("multi_");
+      const field = node.querySelector("input, textarea, select");
+      let value;
+      if (e.type === "radio_buttons" || e.type === "checkboxes") {
+        const picked = [...node.querySelectorAll("input:checked")].map((i) => (e.options || []).find((o) => o.value === i.value)).filter(Boolean);
+        value = e.type === "radio_buttons" ? { type: e.type, selected_option: picked[0] || null } : { type: e.type, selected_options: picked };
+      } else if (kind === "static_select") {
+        const option = (e.options || (e.option_groups || []).flatMap((g) => g.options)).find((o) => o.value === field.value) || null;
+        value = multi ? { type: e.type, selected_options: option ? [option] : [] } : { type: e.type, selected_option: option };
+      } else if (kind === "conversations_select" || kind === "channels_select" || kind === "users_select") {
+        const key = { conversations_select: "conversation", channels_select: "channel", users_select: "user" }[kind];
+        value = multi ? { type: e.type, [`selected_${key}s`]: field.value ? [field.value] : [] } : { type: e.type, [`selected_${key}`]: field.value || null };
+      } else if (e.type === "datepicker") {
+        value = { type: e.type, selected_date: field.value || null };
+      } else {
+        value = { type: e.type, value: field ? field.value : null };
+      }
+      values[block.block_id] = { [e.action_id]: value };
+    });
+    return values;
+  }
+
+  async function refreshModal() {
+    if (!state.team || !state.person) return;
+    const views = (await getJson(`/_sim/slack/modals?team_id=${encodeURIComponent(state.team)}&user_id=${encodeURIComponent(state.person)}`)).views;
+    const top = views.length ? views[views.length - 1] : null;
+    state.modal = top;
+    $("modal").hidden = !top;
+    draw("modal", top && [top.id, top.hash, top.blocks, top.title, top.submit], () => {
+      if (!top) return;
+      $("modal-title").textContent = (top.title && top.title.text) || "";
+      $("modal-body").replaceChildren(BK.renderBlocks(top.blocks, document, ctx("modal")));
+      $("modal-submit").hidden = !top.submit;
+      $("modal-submit").textContent = (top.submit && top.submit.text) || "Submit";
+      $("modal-close").textContent = (top.close && top.close.text) || (top.submit ? "Cancel" : "Close");
+      $("modal-status").textContent = "";
+    });
+  }
+
+  async function submitModal() {
+    const view = state.modal;
+    if (!view) return;
+    const payload = { type: "view_submission", user: { id: state.person }, view: { id: view.id, state: { values: modalValues(view) } } };
+    const result = await slackSends({ kind: "interactivity", team_id: state.team, payload }, "submitted the form");
+    let answer = null;
+    try { answer = JSON.parse((result.answer && result.answer.body) || "null"); } catch (e) { answer = null; }
+    if (answer && answer.response_action === "errors") {
+      $("modal-status").textContent = Object.values(answer.errors || {}).join(" · ");
+      $("modal-status").dataset.kind = "error";
+    }
+  }
+
+  async function closeModal(clear) {
+    await postJson("/_sim/slack/views/close", { team_id: state.team, user_id: state.person, clear });
+    refreshSoon();
   }
 
   // ---- traffic -------------------------------------------------------------------------------------------
@@ -637,6 +757,33 @@
       const result = await slackSends({ kind: "event", team_id: state.team, event }, "delivered your reply");
       if (result.status < 400) $("reply-text").value = "";
     });
+    $("post").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const typed = $("post-text").value.trim();
+      if (!typed || !state.channel) return;
+      let result;
+      if (typed.startsWith("/")) {
+        const [command, ...rest] = typed.split(" ");
+        result = await slackSends({ kind: "command", team_id: state.team, user_id: state.person, channel_id: state.channel,
+          command, text: rest.join(" ") }, `ran ${command}`);
+        // an app may answer a command in its acknowledgement: Slack shows that only to the person
+        const raw = (result.answer && result.answer.body) || "";
+        let answer = null;
+        try { answer = JSON.parse(raw || "null"); } catch (err) { answer = { text: raw }; } // a plain-text ack is shown as is
+        if (answer && (answer.text || answer.blocks)) {
+          state.commandAnswers.push({ ...answer, ts: (Date.now() / 1000).toFixed(6), bot_id: "app", shown_to: state.person,
+            channel: state.channel, team: state.team });
+          refreshSoon();
+        }
+      } else {
+        const text = typed.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+        result = await slackSends({ kind: "event", team_id: state.team, event: { type: "message", channel: state.channel, user: state.person, text } }, "delivered your message");
+      }
+      if (result.status < 400) $("post-text").value = "";
+    });
+    $("modal-submit").addEventListener("click", submitModal);
+    $("modal-close").addEventListener("click", () => closeModal(false));
+    $("modal-x").addEventListener("click", () => closeModal(true));
     $("toggle-traffic").addEventListener("click", () => {
       state.trafficOpen = !state.trafficOpen;
       $("traffic-pane").hidden = !state.trafficOpen;
