@@ -24,7 +24,7 @@ STATIC = Path(__file__).parent / "static"
 # What the page may ask the Meta simulator (a pass-through, so the page stays on one origin)
 META_READS = {"state", "messages", "candidates", "conversation", "deliveries"}
 META_WRITES = {"inbound"}
-WATCH_SECONDS = 0.25  # how often the change stream looks at both simulators
+WATCH_SECONDS = 0.15  # how often the change stream looks at both simulators
 STREAM_SECONDS = 20.0  # a stream ends after this; EventSource reconnects at once (retry below)
 NO_CACHE = {"Cache-Control": "no-store"}
 
@@ -104,7 +104,7 @@ class Console:
         return [slack, counts]
 
     async def changes(self, request: Request) -> StreamingResponse:
-        """Server-sent events: one ``change`` each time either simulator's state moved (checked 4 times a second)."""
+        """Server-sent events: one ``change`` each time either simulator's state moved (checked every 0.15 s)."""
 
         async def stream() -> AsyncIterator[str]:
             yield "retry: 250\n\n"
