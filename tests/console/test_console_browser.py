@@ -305,3 +305,26 @@ async def test_both_panes_follow_changes_within_a_second_without_reload(stack, p
     # the aim is under a second (0.1-0.8 s measured on a busy 2-core machine); the margin keeps it from flaking
     assert phone_seconds < 1.5 and slack_seconds < 1.5
     assert loads == []
+
+
+async def test_slack_pane_shows_reactions_and_edits(stack, page, artifacts):
+    outcome = await stack.connect_number()
+    number = outcome["numbers"][0]
+    await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
+        "phone_number_id": number["phone_number_id"], "from": "212600000042", "type": "text", "text": "hi"})
+    await _open(page, stack)
+    parent = page.locator("#channel li.slack-msg").first
+    await expect(parent).to_be_visible()
+    ts = await parent.get_attribute("data-ts")
+    api = f"{stack.slack_sim_url}/api"
+    headers = {"Authorization": f"Bearer {stack.workspace.bot_token}"}
+    added = await stack.http.post(f"{api}/reactions.add", headers=headers,
+                                  data={"channel": number["channel_id"], "timestamp": ts, "name": "eyes"})
+    assert added.json()["ok"], added.text
+    await expect(parent.locator(".reaction")).to_have_text("👀 1")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*changed* parent"}}]
+    updated = await stack.http.post(f"{api}/chat.update", headers=headers, json={
+        "channel": number["channel_id"], "ts": ts, "text": "changed parent", "blocks": blocks})
+    assert updated.json()["ok"], updated.text
+    await expect(parent.locator(".edited")).to_have_text("(edited)")
+    await expect(parent.locator(".msg-body strong")).to_have_text("changed")
