@@ -328,3 +328,14 @@ async def test_slack_pane_shows_reactions_and_edits(stack, page, artifacts):
     assert updated.json()["ok"], updated.text
     await expect(parent.locator(".edited")).to_have_text("(edited)")
     await expect(parent.locator(".msg-body strong")).to_have_text("changed")
+
+
+async def test_without_the_change_stream_the_console_polls(stack, page):
+    outcome = await stack.connect_number()
+    pnid = outcome["numbers"][0]["phone_number_id"]
+    await page.route("**/_console/changes", lambda route: route.fulfill(status=503, body="no streams here"))
+    await page.goto(stack.console_url)
+    await expect(page.locator("#live")).to_have_attribute("data-live", "polling")
+    await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
+        "phone_number_id": pnid, "from": "212600000042", "type": "text", "text": "polled in"})
+    await expect(page.locator("#chat li.mine .text")).to_have_text("polled in", timeout=3_000)

@@ -48,7 +48,8 @@ function live() {
   source.addEventListener("change", refreshSoon);
   source.addEventListener("error", () => {
     failures += 1;
-    if (failures >= 3 && !polling) {
+    // refused outright (the stream is closed for good) or failing again and again: poll instead
+    if ((source.readyState === EventSource.CLOSED || failures >= 3) && !polling) {
       source.close();
       badge.textContent = "live (polling)";
       badge.dataset.live = "polling";
