@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from relay.manifest import load_manifest
 from relay.runtime import Relay, build_relay
 from relay.settings import Settings, load_settings
+from sandbox.console import CONSOLE_PATH, Console
 from sandbox.meta import MetaSimConfig, SendRules, StatusFlow, WebhookDelivery, create_meta_simulator
 from sandbox.ports import PortTaken, bind_ports, free_port
 from sandbox.slack import Realism, SlackSimConfig, create_slack_simulator
@@ -64,6 +65,7 @@ class Stack:
     servers: list[Server] = field(default_factory=list)
     workdir: Path | None = None
     unserved: list[socket.socket] = field(default_factory=list)  # bound, not yet handed to a server
+    console: Console | None = None  # the browser console, served by the Slack simulator's app
 
     @property
     def services(self):  # type: ignore[no-untyped-def]
@@ -92,6 +94,11 @@ class Stack:
     @property
     def slack_sim_url(self) -> str:
         return self.settings.SLACK_API_URL.removesuffix("/api/")
+
+    @property
+    def console_url(self) -> str:
+        """The sandbox console: a candidate's phone and the recruiter's Slack side by side."""
+        return self.slack_sim_url + CONSOLE_PATH
 
     async def connect_link(self, user_id: str | None = None) -> str:
         return await self.services.links.issue(self.workspace.team_id, user_id or self.workspace.admin_user_id)
@@ -171,6 +178,8 @@ class Stack:
         return line
 
     async def stop(self) -> None:
+        if self.console is not None:
+            self.console.closing.set()  # its change streams end, so the servers can stop
         await self.http.aclose()
         for server in reversed(self.servers):
             server.server.should_exit = True
@@ -284,8 +293,11 @@ async def _start_on(sockets: list[socket.socket], *, database_url: str | None, r
                 bot_scopes=",".join(workspace.scopes), installer_user_id=workspace.admin_user_id,
             )
             await session.commit()
+    console = Console(meta_url, made.values())  # sandbox only: `waslack serve` has no simulators to mount it on
+    slack_app.router.routes.extend(console.routes())
     stack = Stack(settings=settings, relay=relay, meta_app=meta_app, slack_app=slack_app, workspace=workspace,
-                  secrets=made, http=httpx.AsyncClient(timeout=30), workdir=workdir, unserved=list(sockets))
+                  secrets=made, http=httpx.AsyncClient(timeout=30), workdir=workdir, unserved=list(sockets),
+                  console=console)
     try:
         for name, app, sock in (("meta-sim", meta_app, meta_sock), ("slack-sim", slack_app, slack_sock),
                                 ("relay", relay.web, relay_sock)):

@@ -12,7 +12,16 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route
 
-from . import control, control_delivery, control_world, graph_accounts, graph_messaging, index, signup
+from . import (
+    control,
+    control_conversation,
+    control_delivery,
+    control_world,
+    graph_accounts,
+    graph_messaging,
+    index,
+    signup,
+)
 from .config import MetaSimConfig
 from .graph import graph_route, unsupported_path
 from .state import MetaWorld
@@ -50,6 +59,8 @@ def _routes() -> list[Route]:
         Route("/_sim/meta/inbound/samples", control.inbound_samples_list, methods=["GET"]),
         Route("/_sim/meta/events", control.account_event, methods=["POST"]),
         Route("/_sim/meta/messages", control.sent_messages, methods=["GET"]),
+        Route("/_sim/meta/candidates", control_conversation.candidates, methods=["GET"]),
+        Route("/_sim/meta/conversation", control_conversation.conversation, methods=["GET"]),
         Route("/_sim/meta/faults", control.faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/meta/recipient_faults", d.recipient_faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/meta/deliveries", d.deliveries, methods=["GET"]),

@@ -154,7 +154,8 @@ def build_value(world: MetaWorld, number: PhoneNumber, request: dict) -> tuple[d
     message = _message(world, number, {**request, "from": wa_id} if wa_id else request, wamid)
     sender = wa_id or user_id
     world.inbound[wamid] = {"phone_number_id": number.id, "from": sender, "user_id": user_id,
-                            "at": world.clock(), "type": kind}  # fmt: skip
+                            "at": world.clock(), "type": kind, "name": request.get("name"),
+                            "message": message}  # fmt: skip
     if kind in OPENS_WINDOW:
         for key in filter(None, (wa_id, user_id)):
             world.open_window(number.id, key)

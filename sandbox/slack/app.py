@@ -10,7 +10,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import control, control_people, files_http, index, oauth_pages
+from . import control, control_people, control_views, files_http, index, oauth_pages
 from .config import SlackSimConfig
 from .web import api_method
 from .world import SlackWorld
@@ -37,6 +37,7 @@ def create_slack_simulator(
         *files_http.ROUTES,
         *control.ROUTES,
         *control_people.ROUTES,
+        *control_views.ROUTES,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sim = world

@@ -24,6 +24,7 @@ def test_the_sandbox_terminal_shows_what_happens_in_one_line_each(tmp_path, port
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
+        assert process.stdout.readline().startswith("Open the console: ")
         line = process.stdout.readline()
         assert line.startswith("SANDBOX "), line
         facts = json.loads(line.removeprefix("SANDBOX "))

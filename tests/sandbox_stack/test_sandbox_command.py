@@ -44,9 +44,14 @@ def test_sandbox_prints_one_line_and_serves_until_interrupted(tmp_path):
     process = subprocess.Popen([*WASLACK, "sandbox", "--port", str(port)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=_env(), cwd=tmp_path)
     try:
+        first = process.stdout.readline()  # first and plainly: the console's address
+        assert first.startswith("Open the console: "), (first, process.stderr.read() if process.poll() is not None
+                                                        else "")
         line = process.stdout.readline()
-        assert line.startswith("SANDBOX "), (line, process.stderr.read() if process.poll() is not None else "")
+        assert line.startswith("SANDBOX "), line
         facts = json.loads(line.removeprefix("SANDBOX "))
+        console = first.removeprefix("Open the console: ").strip()
+        assert console == facts["console_url"] == f"http://127.0.0.1:{port + 2}/_console"
         for key in ("relay_url", "webhook_url", "meta_sim_url", "slack_sim_url", "app_secret", "verify_token",
                     "slack_signing_secret", "team_id", "phone_number_id", "waba_id", "channel_id"):
             assert facts.get(key), key
@@ -55,6 +60,8 @@ def test_sandbox_prints_one_line_and_serves_until_interrupted(tmp_path):
         assert facts["slack_sim_url"] == f"http://127.0.0.1:{port + 2}"
         with httpx.Client(timeout=10) as http:
             assert http.get(f"{facts['relay_url']}/readyz").json()["ok"] is True
+            assert http.get(console).status_code == 200
+            assert http.get(f"{facts['relay_url']}/_console").status_code == 404
             verified = http.get(facts["webhook_url"], params={
                 "hub.mode": "subscribe", "hub.verify_token": facts["verify_token"], "hub.challenge": "42"})
             assert verified.text == "42"

@@ -1,0 +1,62 @@
+"""The raw traffic the console's third pane shows: webhook deliveries, Slack calls and deliveries, Graph sends,
+with tokens and secrets masked (the way the relay's log filter masks them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from relay.logging import MASK, RedactSecrets
+
+SECRET_KEYS = {"token", "bot_token", "access_token", "client_secret", "app_secret", "signing_secret",
+               "authorization", "x-slack-signature", "x-hub-signature-256", "code", "refresh_token"}
+SHOWN = 40
+
+
+class Redactor:
+    """Masks known secret values, token-shaped strings and values under secret-bearing keys, anywhere."""
+
+    def __init__(self, secrets: Iterable[str]):
+        self.scrubber = RedactSecrets(secrets)
+
+    def __call__(self, value: Any) -> Any:
+        """``value`` (JSON-like) with every secret replaced by ``***``."""
+        if isinstance(value, dict):
+            return {k: (MASK if str(k).lower() in SECRET_KEYS and value[k] else self(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self(v) for v in value]
+        if isinstance(value, str):
+            return self.scrubber.scrub(value)
+        return value
+
+
+def slack_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest Web API calls the relay made: method, status, the arguments, ok or the error."""
+    return [{"kind": "slack_call", "at": c.get("time"), "method": c.get("method"), "status": c.get("status"),
+             "args": c.get("args"), "ok": (c.get("response") or {}).get("ok"),
+             "error": (c.get("response") or {}).get("error")} for c in calls[-SHOWN:]]  # fmt: skip
+
+
+def slack_deliveries(deliveries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest requests Slack sent the relay (events, commands, interactivity) and the answer's status."""
+    out = []
+    for d in deliveries[-SHOWN:]:
+        result = d.get("result") or {}
+        out.append({"kind": "slack_delivery", "type": d.get("kind"), "event_id": d.get("event_id"),
+                    "attempt": d.get("attempt"), "status": result.get("status"),
+                    "elapsed_ms": result.get("elapsed_ms"), "body": (d.get("request") or {}).get("body")})  # fmt: skip
+    return out
+
+
+def meta_deliveries(deliveries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest webhook POSTs Meta made to the relay, with each attempt's status."""
+    return [{"kind": "webhook", "at": d.get("created_at"), "id": d.get("id"), "state": d.get("state"),
+             "fields": d.get("fields"), "attempts": d.get("attempts"), "body": d.get("body")}
+            for d in deliveries[-SHOWN:]]  # fmt: skip
+
+
+def graph_sends(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest ``POST /{phone_number_id}/messages`` calls Meta accepted from the relay."""
+    return [{"kind": "graph_call", "at": m.get("at"), "method": f"POST /{m.get('phone_number_id')}/messages",
+             "type": m.get("type"), "to": m.get("wa_id"), "wamid": m.get("wamid"), "status": m.get("status")}
+            for m in messages[-SHOWN:]]  # fmt: skip
