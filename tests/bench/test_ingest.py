@@ -72,7 +72,7 @@ def test_targets_are_reported_not_asserted():
 
 def test_channel_pacing_switch_reaches_the_outbox_worker(tmp_path):
     base = {"META_APP_ID": "1", "META_APP_SECRET": "s", "META_CONFIG_ID": "c", "META_WEBHOOK_VERIFY_TOKEN": "v",
-            "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PUBLIC_BASE_URL": "http://127.0.0.1",
+            "SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1", "PUBLIC_BASE_URL": "https://relay.example",
             "WASLACK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
     paced = build_relay(load_settings(base, env_file=None), run_jobs=False)
