@@ -25,6 +25,19 @@ def bare_app() -> Starlette:
                              Route("/readyz", ready, methods=["GET"])])
 
 
+def relay_app() -> Starlette:
+    """The real relay web app under uvicorn's ``--factory``, configured from BENCH_SETTINGS (JSON): what the
+    bounded-request tests measure a real server with."""
+    import json
+    import os
+
+    from relay.runtime import build_relay
+    from relay.settings import load_settings
+
+    settings = load_settings(json.loads(os.environ["BENCH_SETTINGS"]), env_file=None)
+    return build_relay(settings, run_jobs=False).web
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)

@@ -83,7 +83,8 @@ async def test_processed_webhooks_go_after_30_days_parked_ones_stay(instances):
 
     first, second = instances
     async with first.database.session() as session:
-        old_done, fresh_done, old_dead = await InboxRepository(session).add_many([b"{}", b"{}", b"{}"])
+        await InboxRepository(session).add_many([b"{}", b"{}", b"{}"])
+        old_done, fresh_done, old_dead = (await session.exec(select(WebhookInbox.id).order_by(WebhookInbox.id))).all()
         long_ago = utcnow() - timedelta(days=31)
         await session.execute(update(WebhookInbox).where(WebhookInbox.id.in_([old_done, old_dead])).values(
             processed_at=long_ago))
