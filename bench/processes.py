@@ -113,8 +113,10 @@ def _drain(process: subprocess.Popen) -> None:
 
 
 def relay_command(port: int) -> list[str]:
-    """`waslack serve` on loopback: the production entry point, its uvicorn settings and its logging."""
-    return [sys.executable, "-m", "relay.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    """`waslack serve` on loopback: the production entry point, its uvicorn settings and its logging, without
+    the access line per request (the bare ceiling writes none either; behind a proxy, the proxy logs them)."""
+    return [sys.executable, "-m", "relay.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--no-access-log"]
 
 
 def ceiling_command(port: int) -> list[str]:

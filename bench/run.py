@@ -6,14 +6,14 @@ import json
 import os
 import platform
 
-from bench import connect_claim, ingest
+from bench import connect_claim, ingest, outbound
 
 
 def main() -> None:
     machine = {"benchmark": "machine", "cpus": os.cpu_count(), "python": platform.python_version(),
                "platform": platform.platform()}
     print(json.dumps(machine), flush=True)
-    for module in (ingest, connect_claim):
+    for module in (ingest, outbound, connect_claim):
         print(json.dumps(module.run()), flush=True)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,3 +97,25 @@ async def until(condition: Callable[[], bool], *, within: float) -> bool:
         if time.monotonic() > deadline:
             return False
         await asyncio.sleep(0.05)
+
+
+async def at_steady_rate(total: int, rate: float, send: Callable[[int], Awaitable[None]]) -> None:
+    """Start ``send(0)`` … ``send(total - 1)`` ``rate`` per second, evenly spaced (not waiting for answers), then
+    wait for all of them."""
+    start = time.monotonic()
+    tasks = []
+    for i in range(total):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(i)))
+    await asyncio.gather(*tasks)
+
+
+def compare_to_targets(result: dict[str, Any], targets: dict[str, tuple[str, float]]) -> dict[str, bool | None]:
+    """For each ``key: (">=" or "<=", bound)``, whether the result meets it (None when it was not measured)."""
+    met: dict[str, bool | None] = {}
+    for key, (op, bound) in targets.items():
+        value = result.get(key)
+        met[key] = None if value is None else (value >= bound if op == ">=" else value <= bound)
+    return met

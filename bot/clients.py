@@ -19,7 +19,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from relay.activity import slack_activity_trace
 from relay.services import Services
-from storage.repositories import InstallationRepository
 
 SLACK_TIMEOUT_SECONDS = 10
 RATE_LIMIT_RETRIES = 3
@@ -71,10 +70,8 @@ class SlackClients:
         """The workspace's bot token, or None when the app is not (or no longer) installed there."""
         if self.single_token is not None:
             return self.single_token
-        async with self.services.database.session() as session:
-            installations = InstallationRepository(session, self.services.cipher)
-            installation = await installations.find(team_id)
-            return installations.bot_token(installation) if installation else None
+        found = await self.services.installations.find(team_id)
+        return found[1] if found else None
 
     async def for_team(self, team_id: str, *, retries: bool = True) -> AsyncWebClient | None:
         """A client for the workspace, or None when we hold no token for it (uninstalled: stop relaying)."""

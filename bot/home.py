@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from bot import wording
+from bot.home_conversations import conversation_blocks
 from bot.home_state import (
     ACTION_CHECK_NUMBER,
     ACTION_CONNECT,
@@ -291,18 +292,23 @@ def build_home_view(state: HomeState) -> dict[str, Any]:
             blocks += _card_blocks(piece, state.connect_url)
         if len(pages) > 1:
             blocks += _pager(page, len(pages))
+    metadata: dict[str, int] = {"page": page}
+    if state.conversations is not None:
+        blocks += [{"type": "divider"}, *conversation_blocks(state.conversations)]
+        metadata["conversations_page"] = state.conversations.page
     assert len(blocks) <= MAX_BLOCKS, "a Home page outgrew Slack's 100-block limit"
     return {
         "type": "home",
         "blocks": blocks,
-        "private_metadata": json.dumps({"page": page}),
+        "private_metadata": json.dumps(metadata),
     }
 
 
-def page_of(view: dict[str, Any] | None) -> int:
-    """The page a published Home view shows (from its private_metadata); 0 when unknown."""
+def page_of(view: dict[str, Any] | None, key: str = "page") -> int:
+    """The page a published Home view shows (from its private_metadata; ``conversations_page`` for Recent
+    conversations); 0 when unknown."""
     try:
-        page = json.loads((view or {}).get("private_metadata") or "{}").get("page", 0)
+        page = json.loads((view or {}).get("private_metadata") or "{}").get(key, 0)
     except (ValueError, AttributeError):
         return 0
     return page if isinstance(page, int) and page >= 0 else 0

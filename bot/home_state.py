@@ -18,6 +18,9 @@ ACTION_PAGE_PREVIOUS = "home_page_previous"
 ACTION_PAGE_NEXT = "home_page_next"
 ACTION_INSPECTOR = "open_webhook_inspector"
 ACTION_REFRESH_TEMPLATES = "refresh_templates"
+ACTION_CONVERSATIONS_NEWER = "home_conversations_newer"
+ACTION_CONVERSATIONS_OLDER = "home_conversations_older"
+ACTION_OPEN_THREAD = "open_conversation_thread"
 NUMBER_BLOCK_PREFIX = "number:"
 
 
@@ -89,6 +92,31 @@ class AccountCard:
 
 
 @dataclass(frozen=True)
+class ConversationLine:
+    """One candidate conversation in the Home tab's Recent conversations."""
+
+    conversation_id: int
+    candidate: str  # profile name, else username, else a placeholder (already escaped)
+    phone: str | None  # the candidate's number formatted like the thread parent, None for a BSUID-only contact
+    last_activity_at: datetime
+    window_open_until: datetime | None  # None: the 24-hour window is closed
+    unread: int
+    thread_url: str | None  # None until the thread parent is posted
+    via: str | None = None  # the business number, shown when the workspace has several
+
+
+@dataclass(frozen=True)
+class ConversationShelf:
+    """One page of Recent conversations: ``lines`` start at ``offset`` of ``total``."""
+
+    lines: tuple[ConversationLine, ...]
+    total: int
+    page: int
+    page_size: int
+    in_any_channel: bool = True  # False: the viewer is in none of the numbers' channels, so sees none
+
+
+@dataclass(frozen=True)
 class HomeState:
     """Everything one person's Home tab shows."""
 
@@ -97,6 +125,7 @@ class HomeState:
     page: int = 0
     notice: str | None = None
     show_inspector: bool = False  # workspace admins may look at the webhooks of their numbers
+    conversations: ConversationShelf | None = None  # None: the section is not shown (nothing connected)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class StorageInstallationStore(AsyncInstallationStore):
                 installer_user_id=installation.user_id,
             )
             await session.commit()
+        self.services.installations.forget(installation.team_id)
         log.info("installed in workspace %s", installation.team_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
@@ -70,15 +71,10 @@ class StorageInstallationStore(AsyncInstallationStore):
                 installer_user_id=previous.installer_user_id if previous else None,
             )
             await session.commit()
+        self.services.installations.forget(bot.team_id)
 
     async def _live(self, team_id: str | None) -> tuple[SlackInstallation, str] | None:
-        if not team_id:
-            return None
-        async with self.services.database.session() as session:
-            installations = InstallationRepository(session, self.services.cipher)
-            row = await installations.find(team_id)
-            token = installations.bot_token(row) if row is not None else None
-        return (row, token) if row is not None and token else None
+        return await self.services.installations.find(team_id) if team_id else None
 
     async def async_find_bot(
         self, *, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None = False
@@ -132,6 +128,7 @@ class StorageInstallationStore(AsyncInstallationStore):
         async with self.services.database.session() as session:
             await InstallationRepository(session, self.services.cipher).revoke(team_id)
             await session.commit()
+        self.services.installations.forget(team_id)
 
     async def async_delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None

@@ -243,7 +243,8 @@ class OutboxSender:
         return str(files[0].get("id")) if files and files[0] else None
 
     async def _react(self, dest: Destination, write: Reaction | StatusMark) -> str | None:
-        target = await self.lookup.slack_ts_of(write.target_wamid)
+        known = write.target_ts if isinstance(write, StatusMark) else None
+        target = known or await self.lookup.slack_ts_of(write.target_wamid)
         if target is None:
             raise Deferred(f"the message {write.target_wamid} is not in Slack yet", 5, counts=True)
         if isinstance(write, StatusMark):

@@ -6,20 +6,25 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import wording
+from bot import conversation_wording, wording
 from bot.clients import SlackClients
-from bot.home import AccountCard, HomeState, NumberLine, build_home_view
-from bot.home_state import TemplateLine, TemplateShelf
+from bot.conversation_access import ConversationAccess
+from bot.home import AccountCard, HomeState, NumberLine, build_home_view, escape
+from bot.home_conversations import PAGE_SIZE, thread_url
+from bot.home_state import ConversationLine, ConversationShelf, TemplateLine, TemplateShelf
 from bot.home_templates import SHOWN_TEMPLATES
+from bot.outbox_sender import format_phone
 from bot.permissions import WorkspaceRoles, may_manage
 from relay.onboarding.health import TOKEN_INVALID_REASON, Sending, sending_of
 from relay.services import Services
 from storage.models import AccountStatus, PhoneNumber, RegistrationState, WhatsAppAccount, utcnow
 from storage.repositories import AccountRepository, HomeViewerRepository
+from storage.repositories.conversations import ConversationRepository, RecentConversation
 from storage.repositories.templates import TemplateRepository
 from storage.template_models import MessageTemplate, TemplateSync
 
@@ -134,6 +139,32 @@ def template_shelf(record: AccountRecord) -> TemplateShelf | None:
     )
 
 
+CUSTOMER_WINDOW = timedelta(hours=24)
+
+
+def conversation_line(found: RecentConversation, *, team_id: str, team_url: str | None, now: datetime,
+                      show_number: bool) -> ConversationLine:
+    """How one conversation reads in Recent conversations (names and numbers as on its thread parent)."""
+    conversation, number = found.conversation, found.number
+    name = conversation.profile_name or conversation.username or conversation_wording.CANDIDATE_UNNAMED
+    last_inbound = conversation.last_inbound_at
+    open_until = last_inbound + CUSTOMER_WINDOW if last_inbound is not None else None
+    url = None
+    if conversation.slack_channel_id and conversation.thread_ts:
+        url = thread_url(team_url, team_id, conversation.slack_channel_id, conversation.thread_ts)
+    via = number.display_phone_number or number.verified_name or number.phone_number_id
+    return ConversationLine(
+        conversation_id=conversation.id or 0,
+        candidate=escape(name),
+        phone=format_phone(conversation.wa_id),
+        last_activity_at=found.last_activity_at,
+        window_open_until=open_until if open_until is not None and open_until > now else None,
+        unread=conversation.unread_count,
+        thread_url=url,
+        via=escape(via) if show_number else None,
+    )
+
+
 def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) -> tuple[AccountCard, ...]:
     """Cards for one viewer: live accounts first, then disconnected ones; oldest first within each."""
     ordered = sorted(
@@ -159,10 +190,12 @@ def account_cards(records: list[AccountRecord], user_id: str, is_admin: bool) ->
 class HomePublisher:
     """Publishes one person's Home tab, or every viewer's after a number changed."""
 
-    def __init__(self, services: Services, clients: SlackClients, roles: WorkspaceRoles):
+    def __init__(self, services: Services, clients: SlackClients, roles: WorkspaceRoles,
+                 access: ConversationAccess | None = None):
         self.services = services
         self.clients = clients
         self.roles = roles
+        self.access = access or ConversationAccess()
 
     async def records(self, team_id: str) -> list[AccountRecord]:
         async with self.services.database.session() as session:
@@ -175,6 +208,31 @@ class HomePublisher:
         return [AccountRecord(a, tuple(numbers.get(a.id or 0, [])), tuple(cached.get(a.id or 0, [])),
                               syncs.get(a.id or 0)) for a in listed]
 
+    async def conversations(self, client: AsyncWebClient, team_id: str, user_id: str, page: int,
+                            records: list[AccountRecord]) -> ConversationShelf | None:
+        """One page of the viewer's Recent conversations; None while the workspace has no number connected."""
+        connected = [n for r in records if r.account.status != AccountStatus.DISCONNECTED.value
+                     for n in r.numbers if n.enabled and n.released_at is None]
+        if not connected:
+            return None
+        async with self.services.database.session() as session:
+            channels = await ConversationRepository(session).conversation_channels(team_id)
+        visible = await self.access.channels_of(client, team_id, user_id, channels)
+        page = max(page, 0)
+        async with self.services.database.session() as session:
+            repository = ConversationRepository(session)
+            found = await repository.recent_for_team(team_id, visible, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+            if not found.conversations and found.total:  # the list got shorter: show its last page
+                page = (found.total - 1) // PAGE_SIZE
+                found = await repository.recent_for_team(team_id, visible, offset=page * PAGE_SIZE,
+                                                         limit=PAGE_SIZE)
+        team_url = await self.access.team_url(client, team_id) if found.conversations else None
+        now = utcnow()
+        lines = tuple(conversation_line(c, team_id=team_id, team_url=team_url, now=now,
+                                        show_number=len(connected) > 1) for c in found.conversations)
+        return ConversationShelf(lines=lines, total=found.total, page=page if lines else 0, page_size=PAGE_SIZE,
+                                 in_any_channel=bool(visible) or not channels)
+
     async def publish(
         self,
         client: AsyncWebClient,
@@ -184,6 +242,7 @@ class HomePublisher:
         page: int = 0,
         notice: str | None = None,
         records: list[AccountRecord] | None = None,
+        conversations_page: int = 0,
     ) -> bool:
         """views.publish for ``user_id``; False (logged) when Slack refused."""
         if records is None:
@@ -195,6 +254,7 @@ class HomePublisher:
             page=page,
             notice=notice,
             show_inspector=is_admin,
+            conversations=await self.conversations(client, team_id, user_id, conversations_page, records),
         )
         try:
             await client.views_publish(user_id=user_id, view=build_home_view(state))

@@ -59,6 +59,7 @@ class StatusMark:
     target_wamid: str
     status: str
     previous: str | None = None  # the mark it replaces
+    target_ts: str | None = None  # the Slack copy's ts when it was known at queueing (else looked up)
 
 
 @dataclass(frozen=True)

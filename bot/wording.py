@@ -261,7 +261,6 @@ def connected_fallback(count: int, reconnected: bool) -> str:
 
 # ---- commands, shortcuts, authorization --------------------------------------------------------------------
 
-TEMPLATES_NOT_AVAILABLE = "Template sending isn't available yet in this workspace."
 NOT_INSTALLED = (
     ":warning: This app is no longer installed in this workspace. Ask a workspace admin to install it again."
 )
@@ -295,7 +294,6 @@ def slack_problem_dm(display_number: str | None, problem: str) -> str:
 # ---- thread replies to WhatsApp (outbound) ----------------------------------------------------------------
 
 SEND_TEMPLATE_BUTTON = "Send a template"
-TEMPLATE_BUTTON_PLACEHOLDER = "Template sending from this button comes with /template."
 
 
 def window_closed_ephemeral(candidate: str | None) -> str:

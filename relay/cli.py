@@ -79,7 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.LOG_LEVEL, settings.secret_values)
     relay = build_relay(settings)
     uvicorn.run(relay.web, host=args.host, port=args.port, log_config=None, proxy_headers=True,
-                forwarded_allow_ips=args.forwarded_allow_ips)
+                forwarded_allow_ips=args.forwarded_allow_ips, access_log=args.access_log)
     return 0
 
 
@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1",
                        help="comma-separated addresses of the proxies whose X-Forwarded-* headers are trusted "
                             "(default 127.0.0.1; '*' is refused)")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false",
+                       help="no line per HTTP request (a proxy in front usually logs them; each costs the relay "
+                            "about as much CPU as storing a webhook)")
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema", description="Database schema (Alembic migrations).")

@@ -77,4 +77,9 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redac
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # slack_sdk formats a DEBUG line of every request and response (payload, headers) whenever its logger's
+    # own level is NOTSET, before logging drops it: given the configured level, it skips that work
+    for client in ("slack_sdk.web.async_base_client", "slack_sdk.web.base_client"):
+        if logging.getLogger(client).level == logging.NOTSET:
+            logging.getLogger(client).setLevel(level)
     return redact

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from bot.app import create_bolt_app
 from bot.clients import SlackClients
 from bot.listeners.replies import replies_registration
+from bot.listeners.template_modal import template_modal_registration
 from bot.notifier import SlackNotifier
 from relay.inbound.pacing import ChannelPacer
 from relay.inbound.pipeline import InboundPipeline
@@ -24,6 +25,8 @@ from relay.onboarding.preconnected import import_preconnected_number
 from relay.outbound.pipeline import OutboundPipeline
 from relay.services import Services
 from relay.settings import Settings
+from relay.template_sends.pipeline import TemplateSendPipeline
+from relay.template_sends.request import TemplateSender
 from web.app import create_web_app
 
 
@@ -35,6 +38,8 @@ class Relay:
     web: Starlette
     inbound: InboundPipeline
     outbound: OutboundPipeline
+    template_sends: TemplateSendPipeline
+    template_sender: TemplateSender  # what the /template modal submits to: template_sends.sender, or a test's
     background: set[asyncio.Task] = field(default_factory=set)
 
 
@@ -55,7 +60,9 @@ async def import_configured_number(services: Services, clients: SlackClients) ->
 
 
 def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool = True,
-                graph_transport: httpx.AsyncBaseTransport | None = None) -> Relay:
+                graph_transport: httpx.AsyncBaseTransport | None = None,
+                template_sender: TemplateSender | None = None) -> Relay:
+    """``template_sender`` sends what the /template modal submits (tests pass a recording one)."""
     services = Services.build(settings, graph_transport=graph_transport)
     clients = SlackClients(services)
 
@@ -76,9 +83,14 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
         return await clients.for_team(team_id)  # users.info and postEphemeral may be retried: they change nothing
 
     outbound = OutboundPipeline(settings, services.database, services.cipher, services.graph, reply_client,
-                                on_slack_queued=inbound.outbox_worker.wake)
+                                on_slack_queued=inbound.outbox_worker.wake, turns=inbound.turns)
+    template_sends = TemplateSendPipeline(settings, services.database, services.cipher, services.graph,
+                                          on_slack_queued=inbound.outbox_worker.wake, turns=inbound.turns)
+    sender: TemplateSender = template_sender or template_sends.sender
+    services.template_sender = sender
     bolt = create_bolt_app(services, clients, extra_listeners=[
-        replies_registration(outbound.record, note_prefix=settings.WASLACK_NOTE_PREFIX)])
+        replies_registration(outbound.record, note_prefix=settings.WASLACK_NOTE_PREFIX, template_button=False),
+        template_modal_registration(sender, services)])
     scheduler = build_scheduler(services) if run_jobs else None
 
     background: set[asyncio.Task] = set()
@@ -89,6 +101,7 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
         if run_workers:
             inbound.start()  # also drains what was stored before a crash
             outbound.start()
+            template_sends.start()
         if settings.META_WABA_ID and not settings.slack_oauth_enabled:
             task = asyncio.create_task(import_configured_number(services, clients))
             background.add(task)
@@ -97,6 +110,7 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
     async def stop() -> None:
         await inbound.stop()
         await outbound.stop()
+        await template_sends.stop()
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await clients.aclose()
@@ -104,4 +118,4 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
 
     web = create_web_app(services, bolt, on_startup=[start], on_shutdown=[stop])
     return Relay(services=services, clients=clients, bolt=bolt, web=web, inbound=inbound, outbound=outbound,
-                 background=background)
+                 template_sends=template_sends, template_sender=sender, background=background)

@@ -11,10 +11,12 @@ from relay.onboarding.workspaces import Workspaces
 from relay.settings import Settings
 from storage.cipher import TokenCipher
 from storage.database import Database
+from storage.repositories.installations import LiveInstallations
 from whatsapp.graph import GraphClient
 
 if TYPE_CHECKING:
     from relay.inbound.inbox_writer import InboxWriter
+    from relay.template_sends.request import TemplateSender
 
 
 @dataclass
@@ -26,11 +28,14 @@ class Services:
     links: ConnectLinks
     notifier: WorkspaceNotifier = field(default_factory=SilentNotifier)
     inbox: InboxWriter = field(init=False)  # set by the wiring (relay.runtime): where webhooks are stored
+    template_sender: TemplateSender | None = None  # set by the wiring: what the /template modal submits to
+    installations: LiveInstallations = field(init=False)  # workspaces' bot tokens, read once every few seconds
 
     def __post_init__(self) -> None:
         from relay.inbound.inbox_writer import InboxWriter
 
         self.inbox = InboxWriter(self.database)
+        self.installations = LiveInstallations(self.database, self.cipher)
 
     @classmethod
     def build(cls, settings: Settings, *, graph_transport=None) -> Services:  # type: ignore[no-untyped-def]

@@ -102,6 +102,9 @@ class Settings(BaseModel):
     WASLACK_UNKNOWN_OUTCOME_WAIT_SECONDS: float = Field(
         default=300.0, gt=0, le=3600,
         description="How long a send whose outcome is unknown waits for Meta's status before it is reported.")
+    WASLACK_TEMPLATE_SENDS_PER_SECOND: float = Field(
+        default=80.0, gt=0, le=1000,
+        description="A number's throughput (Meta's default is 80 messages/s): /template sends are paced just under it.")
 
     @field_validator("META_API_VERSION")
     @classmethod

@@ -32,8 +32,9 @@ async def _connect_first_number(stack: Stack) -> dict:
 async def _serve_until_interrupted(port: int, database_url: str | None) -> int:
     stack = await start_stack(port=port, database_url=database_url, run_jobs=True)
     try:
-        extra = await _connect_first_number(stack)
+        # the URL first, before the first number's connect lines (the console shows it connecting)
         print(f"Open the console: {stack.console_url}", flush=True)
+        extra = await _connect_first_number(stack)
         print("SANDBOX " + json.dumps(stack.sandbox_line({**extra, "console_url": stack.console_url})), flush=True)
         print(f"# relay {stack.relay_url} · Meta simulator {stack.meta_sim_url} · Slack simulator "
               f"{stack.slack_sim_url}", file=sys.stderr)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sandbox.scenario_templates import template_opens_a_thread
 from sandbox.stack import Stack
 
 
@@ -160,7 +161,35 @@ async def candidate_writes_text_image_and_document(stack: Stack, memo: dict[str,
     expect("nursing job" in posts[0].get("text", ""), "the text is not the first reply")
     names = [f.get("name") for m in posts[1:3] for f in m.get("files") or []]
     expect(names[:1] and names[-1] == "Amina-CV.pdf", f"the files in the thread are {names}")
+    memo["thread"] = {"channel": channel, "ts": posts[0]["thread_ts"], "number": number,
+                      "candidate": "212638167216"}
     return f"a candidate's text, photo and CV appear in one thread of {channel}, in order"
+
+
+async def recruiter_replies_in_the_thread(stack: Stack, memo: dict[str, Any]) -> str:
+    """The recruiter answers in the thread (a signed message event from the Slack simulator): the candidate's
+    phone receives it as WhatsApp text, mrkdwn converted, from the number the candidate wrote to."""
+    thread = memo["thread"]
+    team_id = stack.workspace.team_id
+    text = "Yes, it is *still open*! Could you come in on Monday?"
+    answer = await stack.http.post(f"{stack.slack_sim_url}/_sim/slack/event", json={
+        "kind": "event", "team_id": team_id, "event": {
+            "type": "message", "channel": thread["channel"], "user": stack.workspace.admin_user_id, "text": text,
+            "thread_ts": thread["ts"]}})
+    expect(answer.status_code == 200, f"the Slack simulator could not deliver the reply: {answer.text}")
+    received: list[dict[str, Any]] = []
+    for _ in range(300):
+        conversation = (await stack.http.get(f"{stack.meta_sim_url}/_sim/meta/conversation", params={
+            "phone_number_id": thread["number"]["phone_number_id"], "candidate": thread["candidate"]})).json()
+        received = [i for i in conversation["data"] if i["direction"] == "out"]
+        if received:
+            break
+        await _sleep(0.1)
+    expect(len(received) == 1, f"the candidate received {len(received)} messages, not the one reply")
+    body = ((received[0]["message"].get("text") or {}).get("body")) or ""
+    expect(body == "Yes, it is *still open*! Could you come in on Monday?",
+           f"the candidate read {body!r}")
+    return "the recruiter's reply in the thread reached the candidate's phone on WhatsApp"
 
 
 def _mentions(view: Any, memo: dict[str, Any]) -> bool:
@@ -185,6 +214,8 @@ STEPS: list[tuple[str, Step]] = [
     ("connect a second number", connect_second_number),
     ("home tab", home_tab_shows_both),
     ("a candidate writes", candidate_writes_text_image_and_document),
+    ("a recruiter replies", recruiter_replies_in_the_thread),
+    ("a template opens a thread", template_opens_a_thread),
 ]
 
 

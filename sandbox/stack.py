@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 import shutil
 import socket
@@ -40,6 +41,8 @@ SANDBOX_CONFIG_ID = "200000000000002"
 SANDBOX_TEAM_ID = "T0SANDBOX"
 __all__ = ["SANDBOX_APP_ID", "SANDBOX_CONFIG_ID", "SANDBOX_TEAM_ID", "PortTaken", "Stack", "free_port",
            "running_stack", "start_stack"]
+
+log = logging.getLogger("waslack.sandbox")
 
 
 @dataclass
@@ -184,8 +187,17 @@ class Stack:
         for server in reversed(self.servers):
             server.server.should_exit = True
         for server in reversed(self.servers):
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(server.task, timeout=10)
+            try:
+                await asyncio.wait_for(asyncio.shield(server.task), timeout=10)
+            except TimeoutError:  # a connection or a lifespan task that will not end: stop as uvicorn's second ^C
+                log.warning("%s did not stop within 10 s; forcing it", server.name)
+                server.server.force_exit = True
+                try:
+                    await asyncio.wait_for(server.task, timeout=5)
+                except (TimeoutError, asyncio.CancelledError):
+                    pass
+            except asyncio.CancelledError:
+                pass
             server.sock.close()
         for sock in self.unserved:
             sock.close()
@@ -219,16 +231,19 @@ def sandbox_slack_realism() -> Realism:
 
 
 async def start_stack(*, port: int | None = None, database_url: str | None = None, run_jobs: bool = False,
-                      install_workspace: bool = True, slack_realism: Realism | None = None) -> Stack:
+                      install_workspace: bool = True, slack_realism: Realism | None = None,
+                      template_sender: Any = None) -> Stack:
     """Start the three servers (relay on ``port``, simulators on port+1 and port+2; free ports if None).
 
     The three sockets are bound before anything else starts: a taken port raises ``PortTaken`` at once.
-    ``slack_realism`` defaults to ``sandbox_slack_realism()``; benchmarks pass ``Realism.off(...)``."""
+    ``slack_realism`` defaults to ``sandbox_slack_realism()``; benchmarks pass ``Realism.off(...)``;
+    ``template_sender`` replaces the relay's template sender (tests of the /template modal)."""
     sockets = bind_ports(port)
     try:
         return await _start_on(sockets, database_url=database_url, run_jobs=run_jobs,
                                install_workspace=install_workspace,
-                               slack_realism=slack_realism or sandbox_slack_realism())
+                               slack_realism=slack_realism or sandbox_slack_realism(),
+                               template_sender=template_sender)
     except BaseException:
         for sock in sockets:
             sock.close()
@@ -236,7 +251,7 @@ async def start_stack(*, port: int | None = None, database_url: str | None = Non
 
 
 async def _start_on(sockets: list[socket.socket], *, database_url: str | None, run_jobs: bool,
-                    install_workspace: bool, slack_realism: Realism) -> Stack:
+                    install_workspace: bool, slack_realism: Realism, template_sender: Any = None) -> Stack:
     relay_sock, meta_sock, slack_sock = sockets
     relay_url, meta_url, slack_url = (f"http://127.0.0.1:{s.getsockname()[1]}" for s in sockets)
     workdir = None
@@ -283,7 +298,7 @@ async def _start_on(sockets: list[socket.socket], *, database_url: str | None, r
         "WASLACK_ENCRYPTION_KEYS": made["encryption_key"],
         "WASLACK_MODE": "sandbox",
     }, env_file=None)
-    relay = build_relay(settings, run_jobs=run_jobs)
+    relay = build_relay(settings, run_jobs=run_jobs, template_sender=template_sender)
     if install_workspace:
         async with relay.services.database.session() as session:
             await TenantRepository(session).get_or_create(workspace.team_id, workspace.name)

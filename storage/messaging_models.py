@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.models import _ts, utcnow
@@ -27,7 +27,12 @@ class WebhookInbox(SQLModel, table=True):
     """One POST Meta made to /webhooks/whatsapp, exactly as received, stored before the 200 was sent."""
 
     __tablename__ = "webhook_inbox"
-    __table_args__ = (Index("ix_webhook_inbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_inbox_due", "state", "next_attempt_at"),
+        # the pending webhooks older than a claimed one, which it may wait for (relay/inbound/holds.py)
+        Index("ix_webhook_inbox_pending", "id", sqlite_where=text("state = 'pending'"),
+              postgresql_where=text("state = 'pending'")),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                           primary_key=True, autoincrement=True))
@@ -44,6 +49,8 @@ class WebhookInbox(SQLModel, table=True):
     waba_ids: str | None = Field(default=None, max_length=255)
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # while it waits for a retry, the candidates whose later webhooks wait behind it (relay/inbound/holds.py)
+    holds: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Conversation(SQLModel, table=True):

@@ -121,6 +121,7 @@ async def invite_teammates(
     if outcome.channel_error is not None and not (outcome.invited or outcome.already_in):
         return wording.notice_invite_refused(channel_id, outcome.channel_error)
     log.info("invited %d people to %s for %s in %s", len(outcome.invited), channel_id, user_id, team_id)
+    parts.publisher.access.forget(team_id)  # the new members see the channel's conversations at once
     return wording.notice_invited(channel_id, list(outcome.invited), list(outcome.already_in),
                                   list(outcome.failed))
 
@@ -160,9 +161,9 @@ def register(app: AsyncApp, parts: BotParts) -> None:
         client: AsyncWebClient, body: dict[str, Any], context: AsyncBoltContext, notice: str | None
     ) -> None:
         if notice is not None and context.team_id and context.user_id:
-            await parts.publisher.publish(
-                client, context.team_id, context.user_id, page=page_of(body.get("view")), notice=notice
-            )
+            view = body.get("view")
+            await parts.publisher.publish(client, context.team_id, context.user_id, page=page_of(view),
+                                          notice=notice, conversations_page=page_of(view, "conversations_page"))
 
     @app.action(action_pattern(ACTION_MOVE_NUMBER))
     async def channel_chosen(

@@ -1,4 +1,5 @@
-"""Home tab listeners: publish on app_home_opened, turn pages, acknowledge the link buttons."""
+"""Home tab listeners: publish on app_home_opened, turn the numbers' and the conversations' pages, acknowledge
+the link buttons."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.home import ACTION_CONNECT, ACTION_RECONNECT, action_pattern
+from bot.home import ACTION_CONNECT, ACTION_RECONNECT, action_pattern, page_of
+from bot.home_state import ACTION_CONVERSATIONS_NEWER, ACTION_CONVERSATIONS_OLDER, ACTION_OPEN_THREAD
 from bot.listeners import BotParts
 from storage.repositories import HomeViewerRepository
 
 PAGE_ACTIONS = re.compile(r"^home_page_(previous|next)$")
+CONVERSATION_PAGE_ACTIONS = re.compile(
+    rf"^({re.escape(ACTION_CONVERSATIONS_NEWER)}|{re.escape(ACTION_CONVERSATIONS_OLDER)})$")
+
+
+def _page_value(body: dict[str, Any]) -> int:
+    value = str(body["actions"][0].get("value", "0"))
+    return int(value) if value.isdigit() else 0
 
 
 def register(app: AsyncApp, parts: BotParts) -> None:
@@ -32,10 +41,18 @@ def register(app: AsyncApp, parts: BotParts) -> None:
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
     ) -> None:
         await ack()
-        value = str(body["actions"][0].get("value", "0"))
-        page = int(value) if value.isdigit() else 0
-        if context.team_id and context.user_id:
-            await publisher.publish(client, context.team_id, context.user_id, page=page)
+        if context.team_id and context.user_id:  # Recent conversations stay on their page
+            await publisher.publish(client, context.team_id, context.user_id, page=_page_value(body),
+                                    conversations_page=page_of(body.get("view"), "conversations_page"))
+
+    @app.action(CONVERSATION_PAGE_ACTIONS)
+    async def turn_conversation_page(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        if context.team_id and context.user_id:  # the numbers stay on their page
+            await publisher.publish(client, context.team_id, context.user_id, page=page_of(body.get("view")),
+                                    conversations_page=_page_value(body))
 
     async def link_opened(ack: AsyncAck) -> None:
         """URL buttons still send block_actions; Slack shows an error unless they are acknowledged."""
@@ -43,3 +60,4 @@ def register(app: AsyncApp, parts: BotParts) -> None:
 
     app.action(ACTION_CONNECT)(link_opened)
     app.action(action_pattern(ACTION_RECONNECT))(link_opened)
+    app.action(action_pattern(ACTION_OPEN_THREAD))(link_opened)

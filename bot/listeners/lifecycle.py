@@ -1,5 +1,5 @@
-"""The app's life in a workspace: uninstall and token revocation, the not-yet-built template entry points, and
-catch-alls so that nothing Slack sends is ever answered with a 404 (which Slack counts as a failed delivery).
+"""The app's life in a workspace: uninstall and token revocation, and catch-alls so that nothing Slack sends
+is ever answered with a 404 (which Slack counts as a failed delivery).
 """
 
 from __future__ import annotations
@@ -8,16 +8,13 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot import wording
 from bot.listeners import BotParts
 from relay.onboarding.manage import workspace_uninstalled
 
 log = logging.getLogger("waslack.slack")
 
-TEMPLATE_COMMAND = "/template"
-TEMPLATE_SHORTCUT = "send_template_from_message"
 ANYTHING = re.compile(r".*")
 
 
@@ -36,16 +33,6 @@ def register(app: AsyncApp, parts: BotParts) -> None:
 
     app.event("app_uninstalled")(removed)
     app.event("tokens_revoked")(removed)
-
-    @app.command(TEMPLATE_COMMAND)
-    async def template_command(ack: AsyncAck) -> None:
-        await ack(text=wording.TEMPLATES_NOT_AVAILABLE)
-
-    @app.shortcut(TEMPLATE_SHORTCUT)
-    async def template_shortcut(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        if body.get("response_url"):
-            await respond(text=wording.TEMPLATES_NOT_AVAILABLE, response_type="ephemeral")
 
 
 def register_catch_alls(app: AsyncApp) -> None:

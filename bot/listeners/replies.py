@@ -12,9 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
-
-from bot import wording
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 MESSAGE_SUBSCRIPTIONS = ("message.channels", "message.groups")  # public and private channels
 ACTION_OPEN_TEMPLATE_MODAL = "open_template_modal"
@@ -82,11 +80,9 @@ def replies_registration(record: RecordReply, *, note_prefix: str,
 
         app.middleware(record_thread_replies)
 
-        if template_button:
+        if template_button:  # without the /template modal, the button is only acknowledged
             @app.action(ACTION_OPEN_TEMPLATE_MODAL)
-            async def send_template_button(ack: AsyncAck, respond: AsyncRespond) -> None:
+            async def send_template_button(ack: AsyncAck) -> None:
                 await ack()
-                await respond(text=wording.TEMPLATE_BUTTON_PLACEHOLDER, response_type="ephemeral",
-                              replace_original=False)
 
     return register

@@ -6,11 +6,11 @@ from __future__ import annotations
 from bot.outbox_sender import Destination, OutboxSender, Refused
 from bot.slack_writes import MediaUpload, ThreadPost, write_args
 from bot.status_wording import outbox_gave_up
+from relay.inbound.inbox_worker import InboxWorker
 from relay.inbound.inbox_writer import InboxWriter
 from relay.inbound.lookup import OutboxLookup
 from relay.inbound.outbox_worker import OutboxWorker
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.workers import InboxWorker
 from relay.inbound.write_turns import WriteTurns
 from storage.cipher import TokenCipher
 from storage.database import Database

@@ -6,8 +6,9 @@ Dispatch is by webhook ``field`` (``FIELD_HANDLERS``); a field without a handler
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,7 +19,8 @@ from bot.status_wording import failed_status_notice
 from relay.activity import webhook_received
 from relay.inbound.account_events import ACCOUNT_FIELD_HANDLERS
 from relay.outbound.reconcile import adopt_status
-from storage.messaging_models import Conversation, MessageDirection
+from relay.template_sends.reconcile import adopt_template_status, prefetch_recipients
+from storage.messaging_models import Conversation, MessageDirection, MirroredMessage
 from storage.models import utcnow
 from storage.repositories.conversations import ConversationRepository, NumberRoute
 from storage.repositories.outbox import OutboxRepository
@@ -83,6 +85,22 @@ class SessionCache:
 
     routes: dict[str, NumberRoute | None] = field(default_factory=dict)
     conversations: dict[tuple[int, str], Conversation] = field(default_factory=dict)
+    # our messages the batch's statuses are about, by wamid (prefetched; a wamid missing here is looked up)
+    messages: dict[str, MirroredMessage] = field(default_factory=dict)
+    # the conversations' Slack writes, queued in order and inserted together by ``flush_writes``
+    writes: list[tuple[ProcessOutcome, dict]] = field(default_factory=list)
+    # status marks a newer status of the same message is folded into (``WebhookProcessor._fold``), by message
+    # id: the batch's own, not inserted yet, and those queued before that no worker has taken up
+    marks: dict[int, dict] = field(default_factory=dict)
+    untouched: dict[int, tuple[int, dict]] = field(default_factory=dict)
+
+    async def flush_writes(self, session: AsyncSession) -> None:
+        """Insert the queued Slack writes in one executemany (ids in queueing order, so each lane keeps its
+        order) and count the new ones in their webhooks' outcomes; before the transaction commits."""
+        writes, self.writes = self.writes, []
+        added = await OutboxRepository(session).add_many([row for _, row in writes])
+        for outcome, row in writes:
+            outcome.queued += row["dedupe_key"] in added
 
     async def prefetch(self, session: AsyncSession, webhooks: list[list[Change]]) -> None:
         """The routes of every number these webhooks' messages are for, and their candidates' existing
@@ -100,6 +118,12 @@ class SessionCache:
                     keys.update((route.phone_number_row_id, key) for m in change.messages
                                 if (key := candidate_key(change, m)))
         self.conversations.update(await repository.existing_conversations(keys - set(self.conversations)))
+        statuses = [status for changes in webhooks for change in changes if change.field == "messages"
+                    and self.routes.get(change.phone_number_id or "") is not None for status in change.statuses]
+        self.messages.update(await repository.messages({s.id for s in statuses} - set(self.messages)))
+        lanes = {f"conv:{self.messages[s.id].conversation_id}" for s in statuses if s.id in self.messages}
+        self.untouched.update(await OutboxRepository(session).untouched_marks(lanes))
+        await prefetch_recipients(session, statuses)  # the /template sends they report on
 
 
 class WebhookProcessor:
@@ -112,6 +136,7 @@ class WebhookProcessor:
         self.conversations = ConversationRepository(session)
         self.outbox = OutboxRepository(session)
         self.outcome = ProcessOutcome()
+        self.owns_cache = cache is None  # then its queued writes are inserted at the end of ``handle``
         self.cache = cache or SessionCache()
 
     async def process(self, body: bytes) -> ProcessOutcome:
@@ -136,6 +161,8 @@ class WebhookProcessor:
             self._remember(change)
             handler = FIELD_HANDLERS.get(change.field, WebhookProcessor._record_only)
             await handler(self, change)
+        if self.owns_cache:
+            await self.cache.flush_writes(self.session)
         return self.outcome
 
     def _remember(self, change: Change) -> None:
@@ -153,12 +180,12 @@ class WebhookProcessor:
 
     async def _queue(self, route: NumberRoute, conversation: Conversation, key: str, writes: list[SlackWrite],
                      message_id: int | None = None) -> None:
+        """Queue ``writes`` in the conversation's lane; inserted (and counted) with the batch's other writes."""
         assert conversation.id is not None
         for i, write in enumerate(writes):
-            added = await self.outbox.add(
+            self.cache.writes.append((self.outcome, OutboxRepository.row(
                 dedupe_key=f"{key}:{i}", team_id=route.team_id, lane=f"conv:{conversation.id}", kind=write.kind,
-                args=write_args(write), conversation_id=conversation.id, message_id=message_id)
-            self.outcome.queued += added is not None
+                args=write_args(write), conversation_id=conversation.id, message_id=message_id)))
 
     # ---- field handlers ---------------------------------------------------------------------------
 
@@ -249,8 +276,13 @@ class WebhookProcessor:
             billable=status.billable)
         if not new:
             return
-        await adopt_status(self.session, status)  # a recruiter's reply: named by its biz_opaque_callback_data
-        message = await self.conversations.message(status.id)
+        message = self.cache.messages.get(status.id) or await self.conversations.message(status.id)
+        # a recruiter's reply, named by its biz_opaque_callback_data, whose send we never heard back from
+        await adopt_status(self.session, status, recorded=message is not None)
+        queued = await adopt_template_status(self.session, status)  # a /template send: likewise
+        self.outcome.queued += queued
+        if message is None or queued:  # adopted just now: the message is there
+            message = await self.conversations.message(status.id)
         if message is None or message.direction != MessageDirection.OUTBOUND.value:
             self.outcome.note(f"status {status.status.value} for a message we did not send from Slack: recorded")
             return
@@ -262,12 +294,40 @@ class WebhookProcessor:
         assert conversation is not None
         if rank > current and current != STATUS_RANK[StatusKind.FAILED]:
             previous, message.status = message.status, status.status.value
-            writes: list[SlackWrite] = [StatusMark(target_wamid=status.id, status=status.status.value,
-                                                   previous=previous)]
+            mark = StatusMark(target_wamid=status.id, status=status.status.value, previous=previous,
+                              target_ts=message.slack_ts)
+            writes: list[SlackWrite] = [mark]
             if status.status is StatusKind.FAILED:
                 writes.append(ThreadPost(text=failed_status_notice(status.errors), as_candidate=False))
-            await self._queue(route, conversation, f"st:{status.id}:{status.status.value}", writes, message.id)
+            elif await self._fold(message, mark):
+                writes = []
+            if writes:
+                await self._queue(route, conversation, f"st:{status.id}:{status.status.value}", writes, message.id)
+                if len(writes) == 1:
+                    self.cache.marks[message.id] = self.cache.writes[-1][1]
         self.session.add(message)
+
+    async def _fold(self, message: MirroredMessage, mark: StatusMark) -> bool:
+        """Show ``mark`` through a mark of the same message that is still waiting (queued in this batch, or
+        before and untaken by any worker): sent, delivered and read arriving together cost one Slack write,
+        not three. The waiting mark keeps its ``previous``, the emoji actually shown. False: queue ``mark``."""
+        assert message.id is not None
+        row = self.cache.marks.get(message.id)
+        if row is not None:  # not inserted yet
+            waiting = json.loads(row["args"])
+            row["args"] = json.dumps(write_args(replace(mark, previous=waiting.get("previous"))),
+                                     ensure_ascii=False, separators=(",", ":"))
+            return True
+        found = self.cache.untouched.pop(message.id, None)
+        if found is None:
+            return False
+        item_id, waiting = found
+        args = write_args(replace(mark, previous=waiting.get("previous"),
+                                  target_ts=mark.target_ts or waiting.get("target_ts")))
+        if not await self.outbox.fold_mark(item_id, args):
+            return False  # a worker took it up just now
+        self.cache.untouched[message.id] = (item_id, args)
+        return True
 
 
 FIELD_HANDLERS: dict[str, Callable[[WebhookProcessor, Change], Awaitable[None]]] = {

@@ -1,9 +1,10 @@
-"""The loops behind the inbound relay, run in every `waslack serve` process:
+"""The loops behind the relay's workers, run in every `waslack serve` process:
 
-- the inbox worker (here) leases stored webhooks (also those stored before a crash) and turns them into rows
-  and outbox items (``WebhookProcessor``), several webhooks per transaction;
+- the inbox worker (relay/inbound/inbox_worker.py) leases stored webhooks (also those stored before a crash)
+  and turns them into rows and outbox items (``WebhookProcessor``), several webhooks per transaction;
 - the outbox worker (relay/inbound/outbox_worker.py) leases the head item of each conversation's lane and
-  carries it out against Slack, pacing each channel.
+  carries it out against Slack, pacing each channel;
+- the reply and template send workers (relay/outbound, relay/template_sends) run on ``LaneWorkerLoop``.
 
 Leases are conditional UPDATEs (plus SKIP LOCKED on PostgreSQL), so several processes share the work.
 """
@@ -13,31 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
 from datetime import timedelta
-
-from sqlalchemy import update
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from relay.inbound.processing import ProcessOutcome, SessionCache, UnparseableBody, WebhookProcessor
-from relay.inbound.write_turns import WriteTurns
-from storage.database import Database
-from storage.messaging_models import InboxState, WebhookInbox
-from storage.models import utcnow
-from storage.repositories.inbox import InboxRepository
-from whatsapp.webhook_models import Change
+from typing import Any
 
 log = logging.getLogger("waslack.inbound")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
-# Processing a webhook is a few inserts; a short lease lets a crashed process's webhooks be taken up soon.
-# Processing is idempotent, so a lease that runs out under a slow worker costs work, never a duplicate.
-INBOX_LEASE = timedelta(seconds=10)
 IDLE_POLL_SECONDS = 0.5  # how often an idle worker looks for work another process stored
-# webhooks per inbox transaction: it holds SQLite's one write turn, so it is kept short for the acks' sake
-TRANSACTION_ROWS = 16
 
 
 def backoff(attempt: int, *, base: float = 2.0, cap: float = 900.0) -> float:
@@ -60,6 +45,7 @@ class WorkerLoop:
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False  # a stopped loop can be started again
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -95,116 +81,32 @@ class WorkerLoop:
         raise NotImplementedError
 
 
-class InboxWorker(WorkerLoop):
-    """Processes stored webhooks, oldest first: a claimed batch in transactions of TRANSACTION_ROWS webhooks
-    (short, so the acks get their turn between them); a transaction that fails is redone webhook by webhook,
-    so one bad webhook costs only itself an attempt."""
 
-    def __init__(self, database: Database, *, on_queued: Callable[[], None] | None = None, batch: int = 100,
-                 turns: WriteTurns | None = None,
-                 on_teams_changed: Callable[[set[str]], Awaitable[None]] | None = None):
-        super().__init__("inbox-worker")
-        self.database, self.on_queued, self.batch = database, on_queued, batch
-        self.turns = turns or WriteTurns(database)
-        self.on_teams_changed = on_teams_changed
-        self._settled = False
+class LaneWorkerLoop(WorkerLoop):
+    """A worker loop that runs each leased item as its own task, at most ``lanes`` at once; a finished task wakes
+    the loop (its lane is free, and its item may have let the next one of its conversation go)."""
 
-    async def _wait_out_old_leases(self) -> None:
-        """At start-up, let leases taken before (by a process that may have died mid-batch) run out first, so
-        its webhooks are processed in their order with the ones stored after them, not after them."""
-        async with self.database.session() as session:
-            until = await InboxRepository(session).latest_lease()
-        if until is not None:
-            wait = (until - utcnow()).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(min(wait, INBOX_LEASE.total_seconds()))
-        self._settled = True
+    def __init__(self, name: str, lanes: int):
+        super().__init__(name)
+        self.lanes = lanes
+        self._running: set[asyncio.Task] = set()
 
-    async def step(self) -> bool:
-        if not self._settled:
-            await self._wait_out_old_leases()
-        async with self.turns.session() as session:
-            rows = await InboxRepository(session).claim_due(self.batch, INBOX_LEASE)
-            await session.commit()
-        pending = [(int(row.id), row.body, row.attempts) for row in rows]  # type: ignore[arg-type]
-        while pending:
-            chunk, pending = pending[:TRANSACTION_ROWS], pending[TRANSACTION_ROWS:]
-            if not await self._process_together(chunk):  # nothing of it was kept: each on its own
-                for inbox_id, body, attempts in chunk:
-                    await self.process_one(inbox_id, body, attempts)
-        return bool(rows)
+    def free_lanes(self) -> int:
+        return self.lanes - len(self._running)
 
-    async def _process_together(self, rows: list[tuple[int, bytes, int]]) -> bool:
-        """All ``rows`` in one transaction, their routes and conversations read in two queries and their
-        conversation updates flushed at the commit; False (nothing kept) when one of them failed."""
-        queued, changed_teams = 0, set()
-        try:
-            async with self.turns.session() as session:
-                parsed: list[tuple[int, list[Change]]] = []
-                for inbox_id, body, _attempts in rows:
-                    try:
-                        parsed.append((inbox_id, WebhookProcessor.parse(body)))
-                    except UnparseableBody as exc:
-                        await _mark(session, inbox_id, InboxState.UNPARSEABLE, str(exc))
-                cache = SessionCache()
-                finished = []
-                with session.no_autoflush:
-                    await cache.prefetch(session, [changes for _, changes in parsed])
-                    for inbox_id, changes in parsed:
-                        outcome = await WebhookProcessor(session, inbox_id, cache).handle(changes)
-                        finished.append(_finished_row(inbox_id, outcome))
-                        queued += outcome.queued
-                        changed_teams |= outcome.changed_teams
-                await InboxRepository(session).finish_many(finished)
-                await session.commit()
-        except Exception as exc:
-            if len(rows) > 1:
-                log.info("%d webhooks failed together (%s); processing them one by one", len(rows),
-                         type(exc).__name__)
-            return False
-        if queued and self.on_queued is not None:
-            self.on_queued()
-        await self._refresh_homes(changed_teams)
-        return True
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._finished)
 
-    async def _refresh_homes(self, team_ids: set[str]) -> None:
-        if team_ids and self.on_teams_changed is not None:
-            try:
-                await self.on_teams_changed(team_ids)
-            except Exception as exc:  # the Home tab catches up on its next open; the webhooks are done
-                log.warning("home tab refresh after webhooks failed: %s", exc)
+    def _finished(self, task: asyncio.Task) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s task failed: %r", self.name, task.exception())
+        self.wake()
 
-    async def process_one(self, inbox_id: int, body: bytes, attempts: int) -> None:
-        try:
-            async with self.turns.session() as session:
-                outcome = await WebhookProcessor(session, inbox_id).process(body)
-                await InboxRepository(session).finish_many([_finished_row(inbox_id, outcome)])
-                await session.commit()
-        except UnparseableBody as exc:
-            async with self.turns.session() as session:
-                await _mark(session, inbox_id, InboxState.UNPARSEABLE, str(exc))
-                await session.commit()
-            return
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {str(exc)[:500]}"
-            dead = attempts + 1 >= MAX_ATTEMPTS
-            log.warning("webhook %s failed (attempt %d%s): %s", inbox_id, attempts + 1, ", parked" if dead else "",
-                        reason)
-            async with self.turns.session() as session:
-                retry_at = None if dead else utcnow() + timedelta(seconds=backoff(attempts))
-                await InboxRepository(session).fail(inbox_id, reason, retry_at=retry_at)
-                await session.commit()
-            return
-        if outcome.queued and self.on_queued is not None:
-            self.on_queued()
-        await self._refresh_homes(outcome.changed_teams)
-
-
-def _finished_row(inbox_id: int, outcome: ProcessOutcome) -> dict[str, str | int]:
-    return {"inbox_id": inbox_id, "fields": ",".join(outcome.fields), "outcome": outcome.summary(),
-            "phone_number_ids": ",".join(outcome.phone_number_ids), "waba_ids": ",".join(outcome.waba_ids)}
-
-
-async def _mark(session: AsyncSession, inbox_id: int, state: InboxState, reason: str) -> None:
-    await session.execute(update(WebhookInbox).where(col(WebhookInbox.id) == inbox_id).values(
-        state=state.value, error=reason, processed_at=utcnow(), locked_until=None))
+    async def stop(self) -> None:
+        await super().stop()
+        for task in list(self._running):
+            task.cancel()
+        self._running.clear()

@@ -116,6 +116,7 @@ async def workspace_uninstalled(services: Services, *, team_id: str, event: str)
                                                                                  "accounts": len(live)},
         )
         await session.commit()
+    services.installations.forget(team_id)  # once the revocation is committed: no read brings the token back
     return len(live)
 
 

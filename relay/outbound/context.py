@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.slack_to_whatsapp import mentioned_users, to_whatsapp
+from relay.inbound.write_turns import WriteTurns
 from relay.outbound.delivery import SendFrom
 from storage.cipher import TokenCipher
 from storage.database import Database
@@ -24,6 +26,13 @@ NOT_INSTALLED = "the app is not installed in this workspace"
 ClientForTeam = Callable[[str], Awaitable[AsyncWebClient | None]]
 
 
+# a reply's conversation, its number and that number's account, in one query (built once)
+_CONTEXT = (select(Conversation, PhoneNumber, WhatsAppAccount)
+            .outerjoin(PhoneNumber, col(PhoneNumber.id) == col(Conversation.phone_number_row_id))
+            .outerjoin(WhatsAppAccount, col(WhatsAppAccount.id) == col(PhoneNumber.account_id))
+            .where(col(Conversation.id) == bindparam("conversation_id")))
+
+
 @dataclass(frozen=True)
 class ReplyContext:
     conversation: Conversation
@@ -33,16 +42,17 @@ class ReplyContext:
 
 
 class ReplyContexts:
-    def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team: ClientForTeam):
+    def __init__(self, database: Database, cipher: TokenCipher, graph: GraphClient, client_for_team: ClientForTeam,
+                 turns: WriteTurns | None = None):
         self.database, self.cipher, self.graph, self.client_for_team = database, cipher, graph, client_for_team
+        self.turns = turns or WriteTurns(database)
         self._names: dict[tuple[str, str], str] = {}
 
     async def for_item(self, item: WhatsAppOutboxItem) -> ReplyContext | str:
         """The item's context, or why nothing can be sent from its thread."""
         async with self.database.session() as session:
-            conversation = await session.get(Conversation, item.conversation_id)
-            number = await session.get(PhoneNumber, conversation.phone_number_row_id) if conversation else None
-            account = await session.get(WhatsAppAccount, number.account_id) if number else None
+            found = (await session.execute(_CONTEXT, {"conversation_id": item.conversation_id})).first()
+        conversation, number, account = found if found is not None else (None, None, None)
         if conversation is None or number is None or account is None or number.released_at is not None:
             return "the conversation's number is no longer connected here"
         if account.status != AccountStatus.ACTIVE.value or not number.enabled:
@@ -78,19 +88,22 @@ class ReplyContexts:
                                 or user.get("name") or "someone")
         return self._names[key]
 
-    async def mark_read(self, context: ReplyContext, *, enabled: bool) -> None:
-        """The candidate's latest message is marked read on WhatsApp (when ``enabled``), and the
-        conversation's unread count starts again from zero."""
-        conversation_id = context.conversation.id
-        async with self.database.session() as session:
-            latest = (await session.execute(
-                select(MirroredMessage.wamid).where(
-                    col(MirroredMessage.conversation_id) == conversation_id,
-                    col(MirroredMessage.direction) == MessageDirection.INBOUND.value)
-                .order_by(col(MirroredMessage.sent_at).desc(), col(MirroredMessage.id).desc()).limit(1)
-            )).scalars().first()
-            await session.execute(update(Conversation).where(col(Conversation.id) == conversation_id)
-                                  .values(unread_count=0))
-            await session.commit()
-        if enabled and latest:
-            await self.graph.mark_as_read(context.sender.phone_number_id, context.sender.business_token, latest)
+    @staticmethod
+    async def clear_unread(session: AsyncSession, conversation_id: int) -> str | None:
+        """In the caller's transaction (the one recording the sent reply): the conversation's unread count
+        starts again from zero; the candidate's latest message to mark read, or None when nothing was unread
+        (the candidate wrote nothing since the last reply marked their latest message read)."""
+        cleared = await session.execute(update(Conversation).where(
+            col(Conversation.id) == conversation_id, col(Conversation.unread_count) > 0).values(unread_count=0))
+        if not cleared.rowcount:  # type: ignore[attr-defined]
+            return None
+        return (await session.execute(
+            select(MirroredMessage.wamid).where(
+                col(MirroredMessage.conversation_id) == conversation_id,
+                col(MirroredMessage.direction) == MessageDirection.INBOUND.value)
+            .order_by(col(MirroredMessage.sent_at).desc(), col(MirroredMessage.id).desc()).limit(1)
+        )).scalars().first()
+
+    async def mark_read(self, context: ReplyContext, wamid: str) -> None:
+        """The candidate's message ``wamid`` is marked read on WhatsApp."""
+        await self.graph.mark_as_read(context.sender.phone_number_id, context.sender.business_token, wamid)

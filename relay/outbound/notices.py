@@ -21,6 +21,7 @@ from bot.status_wording import (
     reply_not_sendable,
     send_failed_notice,
 )
+from relay.inbound.write_turns import WriteTurns
 from relay.outbound.context import ReplyContext
 from storage.database import Database
 from storage.outbound_models import WhatsAppOutboxItem
@@ -42,11 +43,13 @@ def window_closed_blocks(candidate: str | None, conversation_id: int) -> list[di
 
 
 class ReplyNotices:
-    def __init__(self, database: Database, on_queued: Callable[[], None] | None = None):
+    def __init__(self, database: Database, on_queued: Callable[[], None] | None = None,
+                 turns: WriteTurns | None = None):
         self.database, self.on_queued = database, on_queued
+        self.turns = turns or WriteTurns(database)
 
     async def _thread(self, item: WhatsAppOutboxItem, key: str, text: str) -> None:
-        async with self.database.session() as session:
+        async with self.turns.session() as session:
             await OutboxRepository(session).add(
                 dedupe_key=f"reply:{item.id}:{key}", team_id=item.team_id, lane=f"conv:{item.conversation_id}",
                 kind=ThreadPost.kind, args=write_args(ThreadPost(text=text, as_candidate=False)),

@@ -46,20 +46,22 @@ async def record_sent_part(session: AsyncSession, item: WhatsAppOutboxItem, part
     await WhatsAppOutboxRepository(session).part_done(item.id, part)
 
 
-async def adopt_status(session: AsyncSession, status: StatusUpdate) -> None:
-    """Before a status is applied: if it names a reply's part we have no wamid for (the answer to the send was
-    lost, or the status overtook it), record it now; a 131047 failure tells the replier about the window."""
+async def adopt_status(session: AsyncSession, status: StatusUpdate, *, recorded: bool) -> None:
+    """Before a status is applied: if it names a reply's part we have no wamid for (``recorded`` is False: the
+    answer to the send was lost, or the status overtook it), record it now; a 131047 failure tells the replier
+    about the window."""
     ref = parse_callback(status.callback_data)
-    if ref is None:
+    window_closed = status.status is StatusKind.FAILED and any(e.code == WINDOW_CLOSED_CODE for e in status.errors)
+    if ref is None or (recorded and not window_closed):  # the usual case: nothing to adopt, no query
         return
     item = await WhatsAppOutboxRepository(session).get(ref[0])
     if item is None:
         return
-    if await ConversationRepository(session).message(status.id) is None:
+    if not recorded:
         plan = json.loads(item.plan) if item.plan else []
         part = plan[ref[1]] if 0 <= ref[1] < len(plan) else {}
         await record_sent_part(session, item, ref[1], status.id, str(part.get("media") or "text"), None)
-    if status.status is StatusKind.FAILED and any(e.code == WINDOW_CLOSED_CODE for e in status.errors):
+    if window_closed:
         await session.execute(update(WhatsAppOutboxItem).where(
             col(WhatsAppOutboxItem.id) == item.id,
             col(WhatsAppOutboxItem.state) == OutboundState.SENT.value,

@@ -7,14 +7,16 @@ hits the unique (channel, ts) of the WhatsApp outbox and adds nothing.
 from __future__ import annotations
 
 from bot.listeners.replies import ThreadReply
+from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
 from storage.repositories.whatsapp_outbox import WhatsAppOutboxRepository
 
 
-async def record_reply(database: Database, reply: ThreadReply) -> int | None:
+async def record_reply(database: Database, reply: ThreadReply, turns: WriteTurns | None = None) -> int | None:
     """Store the reply for sending when its thread is a candidate's; the new row id, or None (not a candidate's
     thread, or recorded before)."""
-    async with database.session() as session:
+    # urgent: Slack waits for this write before it hears the acknowledgement
+    async with (turns.session(urgent=True) if turns is not None else database.session()) as session:
         outbox = WhatsAppOutboxRepository(session)
         conversation = await outbox.conversation_for_thread(reply.channel_id, reply.thread_ts)
         if conversation is None or conversation.id is None:

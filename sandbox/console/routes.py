@@ -23,7 +23,7 @@ CONSOLE_PATH = "/_console"
 STATIC = Path(__file__).parent / "static"
 # What the page may ask the Meta simulator (a pass-through, so the page stays on one origin)
 META_READS = {"state", "messages", "candidates", "conversation", "deliveries"}
-META_WRITES = {"inbound"}
+META_WRITES = {"inbound", "tap"}
 WATCH_SECONDS = 0.15  # how often the change stream looks at both simulators
 STREAM_SECONDS = 20.0  # a stream ends after this; EventSource reconnects at once (retry below)
 NO_CACHE = {"Cache-Control": "no-store"}
@@ -82,13 +82,14 @@ class Console:
                         media_type="application/json", headers=NO_CACHE)
 
     async def traffic(self, request: Request) -> JSONResponse:
-        """Webhook deliveries, Slack calls and deliveries, Graph sends: the latest of each, redacted."""
+        """Webhook deliveries, Slack calls and deliveries, every Graph call: the latest of each, redacted."""
         world = request.app.state.sim
         deliveries = (await self._meta("GET", "deliveries", {"limit": str(traffic.SHOWN)})).json()["data"]
+        calls = (await self._meta("GET", "graph_calls", {"limit": str(traffic.SHOWN)})).json()["data"]
         sent = (await self._meta("GET", "messages", {})).json()["data"]
         view = {
             "webhooks": traffic.meta_deliveries(deliveries),
-            "graph_calls": traffic.graph_sends(sent),
+            "graph_calls": traffic.graph_calls(calls, sent),
             "slack_calls": traffic.slack_calls(world.calls()),
             "slack_deliveries": traffic.slack_deliveries(world.deliveries),
         }

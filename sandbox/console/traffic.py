@@ -1,5 +1,5 @@
-"""The raw traffic the console's third pane shows: webhook deliveries, Slack calls and deliveries, Graph sends,
-with tokens and secrets masked (the way the relay's log filter masks them)."""
+"""The raw traffic the console's third pane shows: webhook deliveries, Slack calls and deliveries, every Graph
+call, with tokens and secrets masked (the way the relay's log filter masks them)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class Redactor:
     def __call__(self, value: Any) -> Any:
         """``value`` (JSON-like) with every secret replaced by ``***``."""
         if isinstance(value, dict):
-            return {k: (MASK if str(k).lower() in SECRET_KEYS and value[k] else self(v)) for k, v in value.items()}
+            # text under a secret-bearing key is masked; numbers stay (an error's code is no secret)
+            return {k: (MASK if str(k).lower() in SECRET_KEYS and isinstance(v, str) and v else self(v))
+                    for k, v in value.items()}  # fmt: skip
         if isinstance(value, list):
             return [self(v) for v in value]
         if isinstance(value, str):
@@ -55,8 +57,22 @@ def meta_deliveries(deliveries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for d in deliveries[-SHOWN:]]  # fmt: skip
 
 
-def graph_sends(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The latest ``POST /{phone_number_id}/messages`` calls Meta accepted from the relay."""
-    return [{"kind": "graph_call", "at": m.get("at"), "method": f"POST /{m.get('phone_number_id')}/messages",
-             "type": m.get("type"), "to": m.get("wa_id"), "wamid": m.get("wamid"), "status": m.get("status")}
-            for m in messages[-SHOWN:]]  # fmt: skip
+def graph_calls(calls: list[dict[str, Any]], sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The latest Graph calls the relay made (sends, read receipts, media, templates, registration,
+    subscriptions, code exchanges): method, path, HTTP status, Meta's error code; a send also shows its
+    message's type, recipient and delivery status as Meta's status webhooks moved it."""
+    by_wamid = {m.get("wamid"): m for m in sent}
+    out = []
+    for c in calls[-SHOWN:]:
+        row = {"kind": "graph_call", "at": c.get("at"), "method": c.get("method"), "path": c.get("path"),
+               "status": c.get("status"), "error_code": c.get("error_code"), "query": c.get("query"),
+               "request": c.get("request"), "response": c.get("response")}  # fmt: skip
+        answer = c.get("response")
+        sends = (answer.get("messages") if isinstance(answer, dict) else None) or [{}]
+        wamid = sends[0].get("id") if isinstance(sends[0], dict) else None
+        if wamid in by_wamid:
+            message = by_wamid[wamid]
+            row.update(type=message.get("type"), to=message.get("wa_id"), wamid=wamid,
+                       message_status=message.get("status"))  # fmt: skip
+        out.append(row)
+    return out

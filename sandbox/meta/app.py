@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from . import (
@@ -22,8 +24,9 @@ from . import (
     index,
     signup,
 )
+from .call_log import logged
 from .config import MetaSimConfig
-from .graph import graph_route, unsupported_path
+from .graph import EndpointName, GraphHandler, graph_route, unsupported_path
 from .state import MetaWorld
 
 
@@ -49,6 +52,11 @@ ALL = ["GET", "POST", "DELETE"]
 GP = ["GET", "POST"]
 
 
+def _graph(endpoint: EndpointName, handler: GraphHandler) -> Callable[[Request], Awaitable[Response]]:
+    """A Graph route: the shared edge (``graph_route``), each call kept in the world's call log."""
+    return logged(graph_route(endpoint, handler))
+
+
 def _routes() -> list[Route]:
     a, m, d, w = graph_accounts, graph_messaging, control_delivery, control_world
     return [
@@ -59,8 +67,10 @@ def _routes() -> list[Route]:
         Route("/_sim/meta/inbound/samples", control.inbound_samples_list, methods=["GET"]),
         Route("/_sim/meta/events", control.account_event, methods=["POST"]),
         Route("/_sim/meta/messages", control.sent_messages, methods=["GET"]),
+        Route("/_sim/meta/graph_calls", control.graph_calls, methods=["GET"]),
         Route("/_sim/meta/candidates", control_conversation.candidates, methods=["GET"]),
         Route("/_sim/meta/conversation", control_conversation.conversation, methods=["GET"]),
+        Route("/_sim/meta/tap", control_conversation.tap, methods=["POST"]),
         Route("/_sim/meta/faults", control.faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/meta/recipient_faults", d.recipient_faults, methods=["GET", "POST", "DELETE"]),
         Route("/_sim/meta/deliveries", d.deliveries, methods=["GET"]),
@@ -75,22 +85,22 @@ def _routes() -> list[Route]:
         Route("/_sim/meta/signup", signup.popup_page, methods=["GET"]),
         Route("/_sim/meta/signup", signup.headless, methods=["POST"]),
         Route("/_sim/meta/signup/complete", signup.complete, methods=["POST"]),
-        Route("/_sim/meta/media/{media_id}", m.media_download, methods=["GET"]),
+        Route("/_sim/meta/media/{media_id}", logged(m.media_download), methods=["GET"]),
         Route("/sdk.js", signup.sdk_js, methods=["GET"]),
         Route(V + "/dialog/oauth", signup.dialog_page, methods=["GET"]),
-        Route(V + "/oauth/access_token", graph_route("oauth_access_token", a.oauth_access_token), methods=GP),
-        Route(V + "/debug_token", graph_route("debug_token", a.debug_token), methods=["GET"]),
-        Route(N + "/phone_numbers", graph_route("phone_numbers", a.phone_numbers), methods=["GET"]),
-        Route(N + "/subscribed_apps", graph_route("subscribed_apps", a.subscribed_apps), methods=ALL),
-        Route(N + "/register", graph_route("register", a.register), methods=["POST"]),
-        Route(N + "/deregister", graph_route("deregister", a.deregister), methods=["POST"]),
-        Route(N + "/message_templates", graph_route("message_templates", a.message_templates)),
-        Route(N + "/messages", graph_route("messages", m.messages), methods=["POST"]),
-        Route(N + "/media", graph_route("media_upload", m.media_upload), methods=["POST"]),
-        Route(N, graph_route(a.node_endpoint, a.get_node), methods=["GET"]),
-        Route(N, graph_route(None, a.post_node), methods=["POST"]),
-        Route(N, graph_route("media", m.delete_media), methods=["DELETE"]),
-        Route(V + "/{path:path}", graph_route(None, unsupported_path), methods=ALL),
+        Route(V + "/oauth/access_token", _graph("oauth_access_token", a.oauth_access_token), methods=GP),
+        Route(V + "/debug_token", _graph("debug_token", a.debug_token), methods=["GET"]),
+        Route(N + "/phone_numbers", _graph("phone_numbers", a.phone_numbers), methods=["GET"]),
+        Route(N + "/subscribed_apps", _graph("subscribed_apps", a.subscribed_apps), methods=ALL),
+        Route(N + "/register", _graph("register", a.register), methods=["POST"]),
+        Route(N + "/deregister", _graph("deregister", a.deregister), methods=["POST"]),
+        Route(N + "/message_templates", _graph("message_templates", a.message_templates)),
+        Route(N + "/messages", _graph("messages", m.messages), methods=["POST"]),
+        Route(N + "/media", _graph("media_upload", m.media_upload), methods=["POST"]),
+        Route(N, _graph(a.node_endpoint, a.get_node), methods=["GET"]),
+        Route(N, _graph(None, a.post_node), methods=["POST"]),
+        Route(N, _graph("media", m.delete_media), methods=["DELETE"]),
+        Route(V + "/{path:path}", _graph(None, unsupported_path), methods=ALL),
     ]  # fmt: skip
 
 

@@ -80,10 +80,11 @@ async def inbound_route(request: Request) -> Response:
         body = await json_object(request)
     except ValueError as exc:
         return fail(str(exc))
-    return await _inbound(world, body)
+    return await deliver_inbound(world, body)
 
 
-async def _inbound(world: MetaWorld, body: dict) -> Response:
+async def deliver_inbound(world: MetaWorld, body: dict) -> Response:
+    """What the candidate did (a control body), delivered as Meta would; the control answer."""
     deliver, wait = body.pop("deliver", True), bool(body.pop("wait", False))
     if "raw" in body:
         return JSONResponse(await _send_raw(world, body["raw"], deliver, wait))
@@ -126,7 +127,7 @@ async def inbound_sample(request: Request) -> Response:
         sample = inbound_samples.sample_request(world, body)
     except (ValueError, inbound.InboundError) as exc:
         return fail(str(exc))
-    return await _inbound(world, sample)
+    return await deliver_inbound(world, sample)
 
 
 async def inbound_samples_list(request: Request) -> Response:
@@ -167,7 +168,9 @@ async def sent_messages(request: Request) -> Response:
         for m in world.messages
         if (not pnid or m["phone_number_id"] == pnid) and (not to or m["wa_id"] == to)
     ]
-    return JSONResponse({"data": found})
+    # how many sends the rate limits refused (130429 throughput, 131056 pair rate), whatever the filters
+    refused = {str(code): count for code, count in sorted(world.limits.refused.items())}
+    return JSONResponse({"data": found, "refused": refused})
 
 
 async def faults(request: Request) -> Response:
@@ -183,3 +186,12 @@ async def faults(request: Request) -> Response:
         return fail(str(exc))
     world.faults.add(fault)
     return JSONResponse({"success": True, "fault": fault.as_dict()})
+
+
+async def graph_calls(request: Request) -> Response:
+    """``GET /_sim/meta/graph_calls[?limit=]``: the latest Graph calls and media downloads, oldest first, with
+    method, path, status and small bodies (tokens, secrets and codes masked); ``total`` counts every call."""
+    world = world_of(request)
+    limit = request.query_params.get("limit", "")
+    calls = world.graph_calls.latest(int(limit) if limit.isdigit() else None)
+    return JSONResponse({"data": calls, "total": world.graph_calls.total})

@@ -51,6 +51,7 @@ def summary(world: MetaWorld) -> dict:
         "counts": {
             "messages": len(world.messages),
             "read_receipts": len(world.read_receipts),
+            "graph_calls": world.graph_calls.total,
             "inbound": len(world.inbound),
             "media": len(world.media),
             "webhook_deliveries": len(world.webhooks.deliveries),

@@ -33,6 +33,8 @@ SECTIONS: list[tuple[str, list[tuple[str, str]]]] = [
         ("POST /_sim/meta/events", "account-level webhooks: account_update, templates, calls, history …"),
         ("GET /_sim/meta/candidates?phone_number_id=", "who wrote to (or was sent to by) a number"),
         ("GET /_sim/meta/conversation?phone_number_id=&candidate=", "one candidate's chat, both directions"),
+        ("POST /_sim/meta/tap", "the candidate taps a quick reply, reply button or list row"),
+        ("GET /_sim/meta/graph_calls", "every Graph call the relay made, secrets masked"),
         ("GET /_sim/meta/deliveries", "every webhook POST with its attempts"),
         ("POST /_sim/meta/deliveries/{{id}}/redeliver", "POST the same bytes again"),
         ("POST /_sim/meta/deliveries/flush", "send held batches and run due timers now"),

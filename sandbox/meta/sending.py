@@ -5,6 +5,7 @@ that arrive later as ``failed`` statuses.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ class SendLimits:
         self.world = world
         self._numbers: dict[str, TokenBucket] = {}
         self._pairs: dict[tuple[str, str], TokenBucket] = {}
+        self.refused: Counter[int] = Counter()  # sends answered 130429 or 131056, by code (GET /_sim/meta/messages)
 
     def throughput_of(self, number: PhoneNumber) -> float:
         """Messages per second the number may send: its own level, else 20 (coexistence) or the default."""
@@ -58,9 +60,11 @@ class SendLimits:
         now = self.world.clock()
         rate = self.throughput_of(number)
         if rate and not self._bucket(self._numbers, number.id, rate, rate).available(now):
+            self.refused[130429] += 1
             raise MetaError(130429, details=f"Cloud API message throughput ({rate:g} messages/s) has been reached.")
         pair = self._pair(number, wa_id)
         if pair is not None and not pair.available(now):
+            self.refused[131056] += 1
             raise MetaError(
                 131056,
                 details="Message failed to send because there were too many messages sent from this phone number "

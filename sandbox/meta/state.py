@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from .call_log import CallLog
 from .config import MetaSimConfig, Rules
 from .delivery import WebhookDispatcher
 from .errors import MetaError, invalid_token, missing_token, unsupported
@@ -145,6 +146,7 @@ class MetaWorld:
         self.messages: list[dict] = []
         self._sent_by_wamid: dict[str, dict] = {}
         self.read_receipts: list[dict] = []  # mark-as-read calls the relay made
+        self.graph_calls = CallLog(clock)  # every Graph call and media download, secrets masked
         self.inbound: dict[str, dict] = {}  # wamid -> {"phone_number_id", "from", "at"} of candidate messages
         self.windows: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> last inbound at
         self.entry_points: dict[tuple[str, str], float] = {}  # (phone_number_id, wa_id) -> ad click at

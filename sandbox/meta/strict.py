@@ -53,6 +53,16 @@ def _apply_exceptions(schemas: dict) -> None:
     schemas["TextMessage"]["allOf"][1]["properties"]["text"]["required"] = ["body"]
     # 6. A reaction needs the message it reacts to and an emoji ("" removes it) per reference 2.1.
     schemas["ReactionMessage"]["allOf"][1]["properties"]["reaction"]["required"] = ["message_id", "emoji"]
+    # 7. A copy-code (coupon) button takes {"type": "coupon_code", "coupon_code": "..."}, at most 15 characters,
+    #    as Meta's coupon-code template guide sends it; the spec lists only payload and text parameters.
+    buttons = schemas["ButtonParameterObject"]
+    buttons["properties"]["type"]["enum"] = [*buttons["properties"]["type"]["enum"], "coupon_code"]
+    buttons["discriminator"]["mapping"]["coupon_code"] = "#/components/schemas/ButtonCouponCodeParameter"
+    schemas["ButtonCouponCodeParameter"] = {"allOf": [
+        {"$ref": "#/components/schemas/ButtonParameterObject"},
+        {"type": "object", "required": ["coupon_code"], "properties": {
+            "type": {"enum": ["coupon_code"]}, "coupon_code": {"type": "string", "minLength": 1, "maxLength": 15}}},
+    ]}
 
 
 # Webhook message types whose own schema the generator lost to a same-named send schema, with the fields

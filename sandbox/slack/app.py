@@ -10,7 +10,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from . import control, control_people, control_views, files_http, index, oauth_pages
+from . import control, control_modals, control_people, control_views, files_http, index, oauth_pages
 from .config import SlackSimConfig
 from .web import api_method
 from .world import SlackWorld
@@ -38,6 +38,7 @@ def create_slack_simulator(
         *control.ROUTES,
         *control_people.ROUTES,
         *control_views.ROUTES,
+        *control_modals.ROUTES,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sim = world

@@ -72,6 +72,11 @@ def apply_view_response(
         if action == "errors":
             if not isinstance(answer.get("errors"), dict) or not answer["errors"]:
                 return {"action": "errors", "ok": False, "error": "errors must be a non-empty object"}
+            inputs = {b.get("block_id") for b in ws.views[stack[-1]].spec.get("blocks") or []
+                      if b.get("type") == "input"}
+            unknown = sorted(set(answer["errors"]) - inputs)
+            if unknown:  # Slack refuses the answer: errors may only name the view's input blocks
+                return {"action": "errors", "ok": False, "error": f"no input block {', '.join(unknown)}"}
             return {"action": "errors", "ok": True, "errors": answer["errors"], "stack": stack}
         if action == "clear":
             ws.modal_stacks[user_id] = []

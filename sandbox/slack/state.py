@@ -201,6 +201,18 @@ class View:
     def type(self) -> str:
         return str(self.spec.get("type"))
 
+    def replace_spec(self, spec: dict[str, Any], new_hash: str) -> None:
+        """The app updated the view: Slack keeps a person's entries only for elements with the same block_id
+        and action_id in the new view (docs: "Preserving input entry")."""
+        present: set[tuple[str, str]] = set()
+        for block in spec.get("blocks") or []:
+            elements = [block.get("element"), block.get("accessory"), *(block.get("elements") or [])]
+            present |= {(block.get("block_id"), e["action_id"]) for e in elements
+                        if isinstance(e, dict) and "action_id" in e and block.get("block_id")}
+        kept = {block_id: {a: v for a, v in actions.items() if (block_id, a) in present}
+                for block_id, actions in self.state_values.items()}
+        self.spec, self.hash, self.state_values = spec, new_hash, {b: a for b, a in kept.items() if a}
+
     def to_api(self) -> dict[str, Any]:
         """The ``view`` object views.* return and interactivity payloads carry."""
         spec = self.spec
@@ -244,6 +256,7 @@ class StoredFile:
     content: bytes | None = None  # None until the upload URL received the bytes
     completed: bool = False
     shares: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> share records
+    submitted_to_app: bool = False  # picked in a modal's file_input: the app may download it (Slack's docs)
 
     @property
     def filetype(self) -> str:

@@ -8,6 +8,7 @@ import storage.messaging_models  # noqa: F401  (registers the tables on SQLModel
 import storage.models  # noqa: F401
 import storage.outbound_models  # noqa: F401
 import storage.template_models  # noqa: F401
+import storage.template_send_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

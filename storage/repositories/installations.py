@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from sqlalchemy import update
@@ -69,3 +70,44 @@ class InstallationRepository:
     async def list_active(self) -> list[SlackInstallation]:
         query = select(SlackInstallation).where(col(SlackInstallation.revoked_at).is_(None))
         return list((await self.session.exec(query)).all())
+
+
+class LiveInstallations:
+    """Each workspace's live installation and its decrypted bot token, read at most every ``ttl`` seconds.
+
+    Every Slack event (Bolt's authorize) and every Slack write looks the token up; read and decrypted each time,
+    it cost a query and a Fernet decryption per call. An installation saved or revoked in this process is
+    forgotten at once; another instance's revocation is seen within ``ttl`` (meanwhile Slack answers
+    ``invalid_auth``, which the callers handle). A workspace without a live installation is looked up again
+    every time, so a reinstall is seen at once."""
+
+    def __init__(self, database, cipher: TokenCipher, *, ttl: float = 10.0,  # type: ignore[no-untyped-def]
+                 clock=time.monotonic):
+        self.database, self.cipher, self.ttl, self.clock = database, cipher, ttl, clock
+        self._found: dict[str, tuple[float, SlackInstallation, str]] = {}
+        self._generation = 0
+
+    async def find(self, team_id: str) -> tuple[SlackInstallation, str] | None:
+        """The live installation and its bot token, or None when the app is not installed there."""
+        cached = self._found.get(team_id)
+        now = self.clock()
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1], cached[2]
+        generation = self._generation
+        async with self.database.session() as session:
+            installations = InstallationRepository(session, self.cipher)
+            row = await installations.find(team_id)
+            token = installations.bot_token(row) if row is not None else None
+        if row is None or not token:
+            self._found.pop(team_id, None)
+            return None
+        if generation == self._generation:  # not forgotten while we read: an older read must not come back
+            self._found[team_id] = (now, row, token)
+        return row, token
+
+    def forget(self, team_id: str | None = None) -> None:
+        self._generation += 1
+        if team_id is None:
+            self._found.clear()
+        else:
+            self._found.pop(team_id, None)

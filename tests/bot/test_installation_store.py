@@ -14,12 +14,14 @@ from storage.database import Database
 from storage.migrate import upgrade
 from storage.models import utcnow
 from storage.repositories import OAuthStateRepository, TenantRepository
+from storage.repositories.installations import LiveInstallations
 
 
 class FakeServices:
     def __init__(self, database, cipher):
         self.database = database
         self.cipher = cipher
+        self.installations = LiveInstallations(database, cipher)
 
 
 @pytest.fixture

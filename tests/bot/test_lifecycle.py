@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from bot import wording
+from bot import template_modal_wording, wording
 from bot.app import BOT_SCOPES, create_bolt_app
 from bot.clients import SlackClients
 from sandbox.slack.signing import signed_headers
@@ -197,7 +197,7 @@ async def test_link_buttons_and_unknown_interactions_are_acknowledged(stack, sla
     assert closed["status"] == 200
 
 
-async def test_template_command_and_shortcut_answer_neutrally(stack, slack):
+async def test_template_command_and_shortcut_post_nothing_in_the_channel(stack, slack):
     command = await stack.slack_event(
         kind="command",
         command="/template",
@@ -205,8 +205,10 @@ async def test_template_command_and_shortcut_answer_neutrally(stack, slack):
         channel_id="C0PUBLIC",
         text="interview_invite",
     )
-    assert command["status"] == 200
-    assert command["body"] == wording.TEMPLATES_NOT_AVAILABLE  # a plain-text answer shows only to the person
+    assert command["status"] == 200 and command["body"] == ""  # the answer is a modal, for this person only
+    await eventually(lambda: [c for c in stack.slack.calls("views.update") if c["response"].get("ok")],
+                     what="the template modal, filled in")
+    assert "No WhatsApp number is connected" in str(stack.slack.calls("views.update")[-1]["args"])
 
     shortcut = await stack.slack_event(
         kind="interactivity",
@@ -222,11 +224,9 @@ async def test_template_command_and_shortcut_answer_neutrally(stack, slack):
     replies = await eventually(
         lambda: [r for r in stack.slack.responses if r.get("user") == "U0MEMBER"], what="the shortcut's reply"
     )
-    assert replies[0]["text"] == wording.TEMPLATES_NOT_AVAILABLE
+    assert replies[0]["text"] == template_modal_wording.NOT_A_THREAD
     assert replies[0].get("response_type") == "ephemeral"
-    assert not stack.slack.messages("C0PUBLIC") or all(
-        m.get("text") != wording.TEMPLATES_NOT_AVAILABLE for m in stack.slack.messages("C0PUBLIC")
-    )
+    assert all(m.get("text") != template_modal_wording.NOT_A_THREAD for m in stack.slack.messages("C0PUBLIC"))
 
 
 async def test_single_workspace_token_mode(stack, slack):

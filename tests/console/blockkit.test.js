@@ -142,7 +142,7 @@ test("selects are controls: static options, conversations from the workspace, us
     { type: "conversations_select", action_id: "move", initial_conversation: "C2" },
     { type: "static_select", action_id: "pick", options: [{ text: { type: "plain_text", text: "One" }, value: "1" }] },
     { type: "multi_users_select", action_id: "invite", placeholder: { type: "plain_text", text: "Invite" } },
-    { type: "external_select", action_id: "ext" },
+    { type: "multi_external_select", action_id: "ext" }, // not simulated: shown disabled
   ] }];
   const node = BK.renderBlocks(blocks, doc, ctx);
   const [move, pick, invite, ext] = node.all((n) => n.tagName === "select");
@@ -173,4 +173,155 @@ test("rich_text sections keep styles as elements and text as text", () => {
   assert.ok(node.find((n) => n.tagName === "strong" && n.textContent === "<b>hi</b>"));
   assert.ok(node.textContent.includes("@Ada"));
   assert.equal(node.find((n) => n.tagName === "a"), null);
+});
+
+// ---- the phone's WhatsApp renderer (sandbox/console/static/whatsapp.js) ----------------------------------
+const WA = require(path.join(__dirname, "../../sandbox/console/static/whatsapp.js"));
+
+test("WhatsApp formatting: bold, italic, strike, mono, code, nested, and marks inside words stay text", () => {
+  const tree = WA.parseWhatsApp("*bold* _it_ ~gone~ ```a *b*``` `x_y_` *_both_*");
+  assert.deepEqual(tree.filter((n) => n.t !== "text").map((n) => n.t), ["b", "i", "s", "mono", "code", "b"]);
+  assert.equal(tree.find((n) => n.t === "mono").v, "a *b*");
+  assert.equal(tree.at(-1).c[0].t, "i");
+  assert.deepEqual(WA.parseWhatsApp("2*3*4 snake_case_name * spaced * **").map((n) => n.t), ["text"]);
+  assert.deepEqual(WA.parseWhatsApp("*not\nacross lines*").map((n) => n.t), ["text"]);
+  assert.deepEqual(WA.parseWhatsApp("(*in brackets*).").map((n) => n.t), ["text", "b", "text"]);
+});
+
+test("WhatsApp text becomes text nodes only: markup stays visible as typed", () => {
+  const node = WA.renderWhatsApp("*<img src=x onerror=alert(1)>* <b>raw</b>", doc);
+  assert.deepEqual(tags(node), ["span", "strong"]);
+  assert.equal(node.textContent, "<img src=x onerror=alert(1)> <b>raw</b>");
+});
+
+const SHIFT = {
+  name: "shift_offer", header: { type: "text", text: "Shift for *Amina*" },
+  body: "Hi Amina, the *night* shift pays _€120_.", footer: "Reply STOP to opt out",
+  buttons: [
+    { index: 0, type: "QUICK_REPLY", text: "I'll take it", payload: "TAKE" },
+    { index: 1, type: "URL", text: "See the shift", url: "https://jobs.example.com/shifts/42" },
+    { index: 2, type: "URL", text: "Bad link", url: "javascript:alert(1)" },
+    { index: 3, type: "PHONE_NUMBER", text: "Call us", phone_number: "+1 555 0100" },
+    { index: 4, type: "COPY_CODE", text: "Copy code", code: "N42" },
+  ],
+};
+
+test("a template shows header, formatted body, footer and its buttons as WhatsApp does", () => {
+  const node = WA.renderTemplate(SHIFT, doc, {});
+  const part = (cls) => node.find((n) => n.className === cls);
+  assert.equal(part("wa-tpl-header").textContent, "Shift for Amina");
+  assert.equal(part("wa-tpl-body").find((n) => n.tagName === "strong").textContent, "night");
+  assert.equal(part("wa-tpl-body").find((n) => n.tagName === "em").textContent, "€120");
+  assert.equal(part("wa-tpl-footer").textContent, "Reply STOP to opt out");
+  const buttons = node.all((n) => n.className === "wa-tpl-button");
+  assert.deepEqual(buttons.map((b) => [b.tagName, b.getAttribute("data-button-type")]), [
+    ["button", "QUICK_REPLY"], ["a", "URL"], ["button", "URL"], ["a", "PHONE_NUMBER"], ["button", "COPY_CODE"]]);
+  assert.equal(buttons[1].getAttribute("href"), "https://jobs.example.com/shifts/42");
+  assert.equal(buttons[1].getAttribute("rel"), "noopener noreferrer");
+  assert.equal(buttons[2].getAttribute("href"), undefined); // never a javascript: link
+  assert.equal(buttons[3].getAttribute("href"), "tel:+15550100");
+  assert.equal(buttons[4].textContent.includes("Copy code"), true);
+});
+
+test("tapping a quick reply or copy-code button calls its handler, and not the bubble's", () => {
+  const tapped = [];
+  let stopped = 0;
+  const node = WA.renderTemplate(SHIFT, doc, { onQuickReply: (b) => tapped.push(["reply", b.payload]),
+    onCopyCode: (b) => tapped.push(["copy", b.code]) });
+  const buttons = node.all((n) => n.className === "wa-tpl-button");
+  for (const b of buttons) b.listeners.click({ stopPropagation: () => { stopped += 1; } });
+  assert.deepEqual(tapped, [["reply", "TAKE"], ["copy", "N42"]]);
+  assert.equal(stopped, buttons.length);
+});
+
+test("media headers show the kind and the file's name", () => {
+  const node = WA.renderTemplate({ name: "contract", header: { type: "document", name: "Contract Amina.pdf" }, body: "Attached", buttons: [] }, doc, {});
+  const media = node.find((n) => n.className === "wa-tpl-media");
+  assert.equal(media.getAttribute("data-media"), "document");
+  assert.equal(media.textContent, "📄Contract Amina.pdf");
+  assert.equal(node.find((n) => n.className === "wa-tpl-buttons"), null);
+});
+
+test("describe: a candidate's quick-reply tap and other messages in one line", () => {
+  assert.deepEqual(WA.describe({ button: { payload: "TAKE", text: "I'll take it" } }, "button"), { icon: "↩", text: "I'll take it" });
+  assert.deepEqual(WA.describe({ interactive: { type: "button", body: { text: "Monday?" },
+    action: { buttons: [{ type: "reply", reply: { id: "y", title: "Yes" } }] } } }, "interactive"), { text: "Monday?", buttons: ["Yes"] });
+  assert.equal(WA.describe({}, "sticker").icon, "🏷️");
+  const list = WA.describe({ interactive: { type: "list", body: { text: "Pick" }, action: { button: "Shifts",
+    sections: [{ rows: [{ id: "a", title: "A" }] }, { rows: [{ id: "b", title: "B" }] }] } } }, "interactive");
+  assert.deepEqual(list, { text: "Pick", list: { button: "Shifts", rows: [{ id: "a", title: "A" }, { id: "b", title: "B" }] } });
+});
+
+test("a dispatching plain-text input acts on Enter; radio buttons sit in a named group, not one label", () => {
+  const acted = [];
+  const blocks = [
+    { type: "input", block_id: "to", dispatch_action: true, label: { type: "plain_text", text: "Number" },
+      element: { type: "plain_text_input", action_id: "number" } },
+    { type: "input", block_id: "quiet", label: { type: "plain_text", text: "Quiet" },
+      element: { type: "plain_text_input", action_id: "q" } },
+    { type: "input", block_id: "pick", label: { type: "plain_text", text: "Template" },
+      element: { type: "radio_buttons", action_id: "p", options: [{ text: { type: "plain_text", text: "A" }, value: "a" }] } },
+  ];
+  const node = BK.renderBlocks(blocks, doc, { onAction: (action) => acted.push(action) });
+  const [typed, quiet] = node.all((n) => n.tagName === "input" && n.attributes["data-action-id"]);
+  typed.value = "0612";
+  typed.listeners.keydown({ key: "a" });
+  typed.listeners.keydown({ key: "Enter", preventDefault() {} });
+  assert.deepEqual(acted.map((a) => [a.type, a.action_id, a.block_id, a.value]), [["plain_text_input", "number", "to", "0612"]]);
+  assert.equal(quiet.listeners.keydown, undefined); // without dispatch_action an input waits for Submit
+  const group = node.find((n) => n.attributes["data-block-id"] === "pick");
+  assert.deepEqual([group.tagName, group.getAttribute("role"), group.getAttribute("aria-label")], ["div", "group", "Template"]);
+});
+
+test("an external select asks ctx.suggest as the person types and dispatches the option picked", async () => {
+  const asked = [];
+  const acted = [];
+  const option = (v) => ({ text: { type: "plain_text", text: v }, value: v });
+  const ctx = {
+    suggest: async (element, block, query) => { asked.push([block.block_id, element.action_id, query]); return [option("interview_invite")]; },
+    onAction: (action) => acted.push(action),
+  };
+  const blocks = [{ type: "input", block_id: "tpl", dispatch_action: true, label: { type: "plain_text", text: "Template" },
+    element: { type: "external_select", action_id: "find", min_query_length: 2 } }];
+  const node = BK.renderBlocks(blocks, doc, ctx);
+  const search = node.find((n) => n.attributes["data-search-for"] === "find");
+  const select = node.find((n) => n.tagName === "select");
+  search.value = "i";
+  await search.listeners.input();
+  assert.deepEqual(asked, []); // shorter than min_query_length
+  search.value = "int";
+  await search.listeners.input();
+  assert.deepEqual(asked, [["tpl", "find", "int"]]);
+  assert.deepEqual(select.children.map((o) => o.getAttribute("value")), ["", "interview_invite"]);
+  select.value = "interview_invite";
+  select.listeners.change();
+  assert.equal(acted[0].selected_option.value, "interview_invite");
+  assert.equal(JSON.parse(select.getAttribute("data-selected")).value, "interview_invite");
+});
+
+test("an input dispatching on_character_entered sends once typing pauses, and Enter sends at once", async () => {
+  const acted = [];
+  const blocks = [{ type: "input", block_id: "param.body.1", dispatch_action: true, label: { type: "plain_text", text: "{{1}}" },
+    element: { type: "plain_text_input", action_id: "param.body.1",
+      dispatch_action_config: { trigger_actions_on: ["on_character_entered", "on_enter_pressed"] } } }];
+  const node = BK.renderBlocks(blocks, doc, { onAction: (action) => acted.push(action.value), typingPauseMs: 20 });
+  const input = node.find((n) => n.tagName === "input");
+  for (const typed of ["L", "Lu", "Luc"]) {
+    input.value = typed;
+    input.listeners.input();
+  }
+  assert.deepEqual(acted, []); // not one block_actions per key
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(acted, ["Luc"]);
+  input.value = "Lucía";
+  input.listeners.input();
+  input.listeners.keydown({ key: "Enter", preventDefault() {} });
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(acted, ["Luc", "Lucía"]); // Enter sent it; the pause that followed did not send it again
+});
+
+test("the reactions the relay puts on its own messages show as emoji: delivery ticks, a sent template", () => {
+  assert.deepEqual(["white_check_mark", "ballot_box_with_check", "eyes", "arrow_forward", "x", "outbox_tray"].map(BK.emoji),
+    ["✅", "☑️", "👀", "▶️", "❌", "📤"]);
+  assert.equal(BK.emoji("no_such_emoji"), ":no_such_emoji:"); // unknown names stay as typed
 });

@@ -12,6 +12,7 @@ import pytest
 from sandbox.stack import running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
+FIREFOX = Path("/usr/bin/firefox-esr")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 
@@ -31,6 +32,27 @@ async def browser():
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def firefox():
+    """Debian's firefox-esr through Playwright's WebDriver BiDi channel (no browser download); skipped where
+    that is not installed, or where this Playwright speaks a BiDi command firefox-esr lacks (1.65 does)."""
+    if not FIREFOX.exists():  # noqa: ASYNC240 - one stat before launching a browser
+        pytest.skip("Firefox tests need Debian's firefox-esr at /usr/bin/firefox-esr (apt-get install firefox-esr)")
+    from playwright.async_api import Error, async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.firefox.launch(channel="moz-firefox", executable_path=str(FIREFOX))
+        try:
+            context = await launched.new_context(viewport={"width": 1440, "height": 900})
+        except Error as exc:
+            await launched.close()
+            pytest.skip(f"this Playwright cannot drive firefox-esr over BiDi: {str(exc).splitlines()[0]}")
+        context.set_default_timeout(15_000)
+        yield context
+        await context.close()
         await launched.close()
 
 

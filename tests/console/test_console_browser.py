@@ -12,49 +12,25 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.async_api import expect
 
-from bot.wording import TEMPLATES_NOT_AVAILABLE
+from bot.template_modal_wording import TITLE as TEMPLATE_MODAL_TITLE
+
+from .steps import NAME, REPLY, TEXT, eventually, new_candidate, open_console
 
 pytestmark = pytest.mark.browser
 
-NAME = "Amina <img src=x onerror=window.pwned=1>"
-TEXT = "Hello *not bold* <script>window.pwned=2</script> & is the job open?"
-REPLY = "Yes! When can you come in? <b>not bold</b>"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = base64.b64decode(  # a 1x1 PNG, small enough to send as an image
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
 
 
-async def _open(page, stack):
-    await page.goto(stack.console_url)
-    await expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    await expect(page.locator("#live")).to_have_attribute("data-live", "sse")
-
-
-async def _new_candidate(page, key: str, name: str) -> None:
-    await expect(page.locator("#new-candidate")).to_be_visible()
-    await page.fill("#new-name", name)
-    await page.fill("#new-key", key)
-    await page.click("#new-candidate button")
-
-
-async def eventually(check, within: float = 15.0):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.2)
-    return None
-
-
 async def test_candidate_writes_recruiter_answers_in_the_thread(stack, page, artifacts):
     connected = await stack.connect_number()
     number = connected["numbers"][0]
-    await _open(page, stack)
+    await open_console(page, stack)
     await expect(page.locator("#number option")).to_have_count(1)
     await page.screenshot(path=str(artifacts / "01-empty.png"))
 
-    await _new_candidate(page, "212600000042", NAME)
+    await new_candidate(page, "212600000042", NAME)
     await page.fill("#message", TEXT)
     await page.click("#send")
     mine = page.locator("#chat li.mine")
@@ -99,8 +75,8 @@ async def test_candidate_writes_recruiter_answers_in_the_thread(stack, page, art
 
 async def test_phone_reacts_attaches_shares_location_and_switches_candidates(stack, page, artifacts):
     await stack.connect_number()
-    await _open(page, stack)
-    await _new_candidate(page, "US.1349120865530274191", "Bo")
+    await open_console(page, stack)
+    await new_candidate(page, "US.1349120865530274191", "Bo")
     await page.fill("#message", "first")
     await page.click("#send")
     await expect(page.locator("#chat li.mine")).to_have_count(1)
@@ -126,7 +102,7 @@ async def test_phone_reacts_attaches_shares_location_and_switches_candidates(sta
 
     # a second candidate of the same number, then back to the first: each phone shows its own chat
     await page.select_option("#candidate", "__new__")
-    await _new_candidate(page, "212600000077", "Carla")
+    await new_candidate(page, "212600000077", "Carla")
     await page.fill("#message", "I am Carla")
     await page.click("#send")
     await expect(page.locator("#chat li.mine")).to_have_count(1)
@@ -143,7 +119,7 @@ async def test_phone_reacts_attaches_shares_location_and_switches_candidates(sta
 
 async def test_home_tab_buttons_people_and_raw_traffic(stack, page, artifacts):
     await stack.connect_number()
-    await _open(page, stack)
+    await open_console(page, stack)
     await page.click("#open-home")
     home = page.locator("#home")
     await expect(home.locator(".bk-blocks")).to_be_visible()
@@ -182,6 +158,11 @@ async def test_home_tab_buttons_people_and_raw_traffic(stack, page, artifacts):
     await expect(rows.first).to_be_visible()
     await expect(page.locator("#traffic")).to_contain_text("relay → Slack views.publish")
     await expect(page.locator("#traffic")).to_contain_text("Slack → relay interactivity")
+    # every Graph call the relay made while connecting the number, not only its sends
+    api = stack.meta.config.api_version
+    await expect(page.locator("#traffic")).to_contain_text(f"relay → Graph GET /{api}/oauth/access_token")
+    await expect(page.locator("#traffic")).to_contain_text("/subscribed_apps")
+    await expect(page.locator("#traffic")).to_contain_text("/register")
     for row in await rows.locator("details").all():
         await row.evaluate("d => d.open = true")
     shown = await page.locator("#traffic-pane").inner_text()
@@ -215,7 +196,7 @@ async def test_what_the_business_sends_shows_on_the_phone_with_ticks_turning_blu
         "phone_number_id": pnid, "from": "212600000042", "name": "Amina", "type": "text", "text": "Hi"})
     waba = stack.meta.wabas[stack.meta.numbers[pnid].waba_id]
     token = next(t.value for t in stack.meta.tokens.values() if t.business_id == waba.business_id and not t.revoked)
-    await _open(page, stack)
+    await open_console(page, stack)
     await expect(page.locator("#chat li.mine")).to_have_count(1)
     sent = await stack.http.post(
         f"{stack.meta_sim_url}/{stack.meta.config.api_version}/{pnid}/messages",
@@ -233,8 +214,8 @@ async def test_what_the_business_sends_shows_on_the_phone_with_ticks_turning_blu
 
 async def test_commands_modals_edits_and_deletes(stack, page, artifacts):
     await stack.connect_number()
-    await _open(page, stack)
-    await _new_candidate(page, "212600000042", "Amina")
+    await open_console(page, stack)
+    await new_candidate(page, "212600000042", "Amina")
     await page.fill("#message", "Hello tyop")
     await page.click("#send")
     await expect(page.locator("#chat li.mine")).to_have_count(1)
@@ -253,16 +234,17 @@ async def test_commands_modals_edits_and_deletes(stack, page, artifacts):
     await expect(page.locator("#chat li.mine").last).to_contain_text("You deleted this message")
     assert [m["type"] for m in stack.meta.inbound.values()] == ["text", "text", "edit", "revoke"]
 
-    # the recruiter types /template: the app's answer shows only to them
+    # the recruiter types /template: the template modal opens for them, filled in after "Loading…"
     await expect(page.locator("#channel li.slack-msg").first).to_be_visible()
     await page.fill("#post-text", "/template")
     await page.click("#post button")
     await expect(page.locator("#slack-status")).to_have_attribute("data-status", "200")
-    answer = page.locator("#channel li.ephemeral")
-    await expect(answer).to_contain_text("Only visible to you")
-    await expect(answer).to_contain_text(TEMPLATES_NOT_AVAILABLE)
+    await expect(page.locator("#modal-title")).to_have_text(TEMPLATE_MODAL_TITLE)
+    await expect(page.locator("#modal-body")).to_contain_text("Template")
     commands = [d for d in stack.slack.deliveries if d["kind"] == "command"]
     assert commands and "command=%2Ftemplate" in commands[-1]["request"]["body"]
+    await page.click("#modal-close")
+    await expect(page.locator("#modal")).to_be_hidden()
 
     # the admin opens the webhook inspector from the Home tab: a modal, closed with its button
     await page.click("#open-home")
@@ -283,7 +265,7 @@ async def test_both_panes_follow_changes_within_a_second_without_reload(stack, p
     pnid = outcome["numbers"][0]["phone_number_id"]
     await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
         "phone_number_id": pnid, "from": "212600000042", "name": "Amina", "type": "text", "text": "first"})
-    await _open(page, stack)
+    await open_console(page, stack)
     await expect(page.locator("#chat li.mine")).to_have_count(1)
     await expect(page.locator("#channel li.slack-msg")).to_have_count(1)
     loads = []
@@ -312,7 +294,7 @@ async def test_slack_pane_shows_reactions_and_edits(stack, page, artifacts):
     number = outcome["numbers"][0]
     await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
         "phone_number_id": number["phone_number_id"], "from": "212600000042", "type": "text", "text": "hi"})
-    await _open(page, stack)
+    await open_console(page, stack)
     parent = page.locator("#channel li.slack-msg").first
     await expect(parent).to_be_visible()
     ts = await parent.get_attribute("data-ts")
@@ -339,3 +321,34 @@ async def test_without_the_change_stream_the_console_polls(stack, page):
     await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
         "phone_number_id": pnid, "from": "212600000042", "type": "text", "text": "polled in"})
     await expect(page.locator("#chat li.mine .text")).to_have_text("polled in", timeout=3_000)
+
+
+async def test_what_is_typed_while_a_message_is_sent_is_kept(stack, page):
+    """The field empties when the message leaves, not when Meta's simulator answers: the next message, typed
+    meanwhile, is not wiped (a fast typist lost it before). A refused message comes back to the field."""
+    await stack.connect_number()
+    await open_console(page, stack)
+    await new_candidate(page, "212600000043", "Yusuf")
+    answered = asyncio.Event()
+
+    async def slow(route):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.5)
+        await route.continue_()
+        answered.set()
+
+    await page.route("**/_console/meta/inbound", slow)
+    await page.fill("#message", "first")
+    await page.click("#send")
+    await page.fill("#message", "typed meanwhile")
+    assert not answered.is_set(), "the simulator answered before the next message was typed: no overlap tried"
+    await asyncio.wait_for(answered.wait(), 10)
+    await expect(page.locator("#chat li.mine")).to_have_count(1)
+    await expect(page.locator("#message")).to_have_value("typed meanwhile")
+
+    await page.unroute("**/_console/meta/inbound")
+    await page.route("**/_console/meta/inbound", lambda route: route.fulfill(
+        status=400, content_type="application/json", body=json.dumps({"error": "refused for the test"})))
+    await page.fill("#message", "refused one")
+    await page.click("#send")
+    await expect(page.locator("#phone-status")).to_contain_text("refused for the test")
+    await expect(page.locator("#message")).to_have_value("refused one")

@@ -48,6 +48,9 @@ async def test_traffic_shows_calls_and_webhooks_without_tokens_or_secrets(stack)
     shown = (await stack.http.get(f"{stack.console_url}/traffic")).json()
     assert {"chat.postMessage", "conversations.create"} <= {c["method"] for c in shown["slack_calls"]}
     assert any("messages" in w["fields"] and w["attempts"][0]["status"] == 200 for w in shown["webhooks"])
+    # every Graph call the relay made, not only its sends: the connect steps and the read receipt too
+    graph = {(c["method"], c["path"].split("/", 2)[-1].split("/", 1)[-1], c["status"]) for c in shown["graph_calls"]}
+    assert {("GET", "access_token", 200), ("POST", "subscribed_apps", 200), ("POST", "register", 200)} <= graph
     text = json.dumps(shown) + (await stack.http.get(f"{stack.console_url}/workspaces")).text
     for secret in (stack.workspace.bot_token, *stack.secrets.values()):
         assert secret not in text

@@ -13,8 +13,12 @@ import time
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import select
+from sqlmodel import col
 
 from sandbox.stack import free_port, running_stack
+from storage.database import Database
+from storage.messaging_models import SlackOutboxItem, WebhookInbox
 from tests.inbound.test_batches_and_duplicates import change, text_message
 from tests.inbound.test_message_types import replies
 from whatsapp.signature import sign
@@ -51,6 +55,23 @@ async def wait_ready(url: str, process: subprocess.Popen) -> None:
                 pass
             await asyncio.sleep(0.05)
     raise AssertionError("relay never became ready")
+
+
+async def history(database_url: str, candidate: int) -> str:
+    """The candidate's inbox rows and Slack outbox items, as stored: how an order came about."""
+    database = Database(database_url)
+    try:
+        async with database.session() as session:
+            inbox = (await session.execute(select(WebhookInbox).order_by(col(WebhookInbox.id)))).scalars().all()
+            outbox = (await session.execute(select(SlackOutboxItem).order_by(col(SlackOutboxItem.id)))).scalars().all()
+    finally:
+        await database.dispose()
+    marker = f"c{candidate} m".encode()
+    lines = [f"inbox {r.id} {r.state} attempts={r.attempts} received={r.received_at} error={r.error}"
+             for r in inbox if marker in r.body]
+    lines += [f"outbox {o.id} {o.lane} {o.kind} {o.state} attempts={o.attempts} created={o.created_at} "
+              f"done={o.done_at} error={o.error} args={o.args[:60]}" for o in outbox if marker.decode() in o.args]
+    return "\n".join(lines)
 
 
 async def test_sigkill_during_acks_loses_and_duplicates_nothing(database_url):
@@ -120,7 +141,8 @@ async def test_sigkill_during_acks_loses_and_duplicates_nothing(database_url):
             assert len(texts) == len(set(texts)), "a message was posted twice"
             for c in range(CANDIDATES):
                 mine = [t for t in texts if t.startswith(f"c{c} ")]
-                assert mine == sorted(mine), f"candidate {c} out of order: {mine}"
+                if mine != sorted(mine):  # what the relay recorded, for whoever reads the failure
+                    raise AssertionError(f"candidate {c} out of order: {mine}\n" + await history(database_url, c))
         finally:
             if process.poll() is None:
                 process.terminate()

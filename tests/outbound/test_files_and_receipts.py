@@ -4,7 +4,11 @@ candidate known only by a business-scoped id is answered; delivery marks and the
 from __future__ import annotations
 
 import base64
+import json
 
+from sqlalchemy import select
+
+from storage.messaging_models import MessageDirection, MirroredMessage, SlackOutboxItem
 from tests.outbound.conftest import eventually
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -95,6 +99,45 @@ async def test_the_reply_gets_delivery_marks_and_the_candidate_a_read_receipt(ou
     inbound = next(iter(outbound.stack.meta.inbound))
     assert [r["message_id"] for r in outbound.stack.meta.read_receipts] == [inbound]
     assert (await outbound.conversation()).unread_count == 0
+
+    # a second reply with nothing new from the candidate marks nothing again
+    await outbound.reply("One more thing: bring your ID")
+    await outbound.wait_sent(2)
+
+    async def both_done() -> bool:  # the read receipt, when there is one, comes before a reply is done
+        return [r.state for r in await outbound.rows()] == ["sent", "sent"]
+    await eventually(both_done, what="both replies done")
+    assert [r["message_id"] for r in outbound.stack.meta.read_receipts] == [inbound]
+
+
+async def test_statuses_that_arrive_before_their_mark_is_shown_cost_one_slack_write(outbound):
+    """Sent, delivered and read come in while Slack writes wait (a busy relay): the waiting mark shows read at
+    once, one reactions.add, instead of three marks and two removals."""
+    await outbound.stack.relay.inbound.outbox_worker.stop()  # the marks wait, as behind a busy channel
+    reply = await outbound.reply("See you on Monday")
+    await outbound.wait_sent(1)
+    database = outbound.stack.services.database
+
+    async def read() -> bool:
+        async with database.session() as session:
+            statuses = (await session.execute(select(MirroredMessage.status).where(
+                MirroredMessage.direction == MessageDirection.OUTBOUND.value))).scalars().all()
+        return list(statuses) == ["read"]
+    await eventually(read, within=20, what="Meta's read status")
+    async with database.session() as session:
+        marks = (await session.execute(select(SlackOutboxItem).where(SlackOutboxItem.kind == "status"))).scalars().all()
+    assert len(marks) == 1, [m.args for m in marks]
+    assert json.loads(marks[0].args)["status"] == "read"
+
+    outbound.stack.relay.inbound.outbox_worker.start()
+
+    async def shown() -> set[str]:
+        mine = next(m for m in await outbound.thread_messages() if m["ts"] == reply["ts"])
+        return {r["name"] for r in mine.get("reactions", [])}
+    await eventually(lambda: shown(), what="the read mark")
+    assert await shown() == {"eyes"}
+    adds = [c for c in await outbound.stack.slack_calls("reactions.add") if c["args"].get("timestamp") == reply["ts"]]
+    assert [c["args"]["name"] for c in adds] == ["eyes"]
 
 
 async def test_read_receipts_can_be_switched_off(outbound):

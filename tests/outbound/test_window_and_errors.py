@@ -44,17 +44,14 @@ async def test_window_closed_nothing_is_sent_and_the_replier_gets_the_template_b
     rows = await outbound.settled()
     assert rows[0].state == "window_closed" and rows[0].slack_ts == reply["ts"]
     assert await outbound.sent() == []
-    # the button is acknowledged (the modal itself comes with /template)
+    # the button opens the /template modal for this candidate (tests/template_modal covers the modal)
     payload = {"type": "block_actions", "user": {"id": outbound.recruiter},
                "channel": {"id": outbound.channel_id}, "container": {"type": "message"},
                "actions": [{**button, "block_id": "window_closed", "action_ts": "1.0"}]}
     delivery = await outbound.stack.slack_event(kind="interactivity", payload=payload)
     assert delivery["status"] == 200
-
-    async def placeholder() -> bool:
-        got = (await outbound.stack.http.get(f"{outbound.stack.slack_sim_url}/_sim/slack/responses")).json()
-        return any("comes with /template" in str(r) for r in got)
-    await eventually(placeholder, what="the button's placeholder answer")
+    opened = await eventually(lambda: outbound.stack.slack_calls("views.open"), what="the template modal")
+    assert opened[0]["args"]["trigger_id"] == delivery["trigger_id"] and opened[0]["response"]["ok"]
 
 
 async def test_meta_saying_131047_at_once_is_the_same_closed_window(outbound):

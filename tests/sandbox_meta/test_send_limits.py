@@ -38,6 +38,8 @@ async def test_a_number_sends_80_messages_a_second_then_130429(client, tenant, c
     assert answers[80].status_code == 400 and error["code"] == 130429 and error["is_transient"] is True
     clock.advance(0.05)  # 4 tokens come back
     assert [(await _send(client, tenant, _template(to))).status_code for to in recipients[:5]] == [200] * 4 + [400]
+    listed = (await client.get("/_sim/meta/messages")).json()
+    assert listed["refused"] == {"130429": 2} and len(listed["data"]) == 84  # what a benchmark counts
 
 
 async def test_throughput_is_configurable_per_number_and_coexistence_numbers_get_20(client, tenant):
@@ -57,6 +59,7 @@ async def test_the_pair_rate_allows_a_short_burst_then_131056(client, tenant, cl
     assert codes == [200, 200, 200, 400]
     refused = await _send(client, tenant, _template())
     assert error_of(refused)["code"] == 131056
+    assert (await client.get("/_sim/meta/messages")).json()["refused"] == {"131056": 2}
     assert (await _send(client, tenant, _template("212600000002"))).status_code == 200  # another user
     clock.advance(5.9)
     assert error_of(await _send(client, tenant, _template()))["code"] == 131056

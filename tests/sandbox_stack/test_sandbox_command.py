@@ -84,7 +84,9 @@ def test_scenario_walks_through_and_exits_zero(tmp_path):
                             text=True, env=_env(), cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     steps = [line for line in result.stdout.splitlines() if line.startswith("[")]
-    assert len(steps) >= 8 and all(" ok " in line for line in steps), result.stdout
+    assert len(steps) >= 11 and all(" ok " in line for line in steps), result.stdout
+    assert any("reached the candidate" in line for line in steps), result.stdout
+    assert any("from the modal" in line and "opened its thread" in line for line in steps), result.stdout
     assert "every step checked out" in result.stdout
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 180

@@ -71,6 +71,7 @@ def test_migrations_build_exactly_the_tables_the_models_describe(database_url):
     import storage.models  # noqa: F401
     import storage.outbound_models  # noqa: F401
     import storage.template_models  # noqa: F401
+    import storage.template_send_models  # noqa: F401
 
     upgrade(database_url)
     engine = create_engine(sync_url(database_url))

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from relay.inbound.workers import InboxWorker
+from relay.inbound.inbox_worker import InboxWorker
 from relay.services import Services
 from relay.settings import load_settings
 from storage.messaging_models import InboxState

@@ -29,6 +29,8 @@
     return box;
   }
 
+  const TYPING_PAUSE_MS = 350; // how long typing pauses before an on_character_entered input dispatches
+
   // ---- elements ------------------------------------------------------------------------------------------
 
   function act(ctx, block, element, extra) {
@@ -98,6 +100,67 @@
     return s;
   }
 
+  /* external_select: what the person types goes to the app as block_suggestion (ctx.suggest answers with the
+     app's options); the chosen option is kept on the select (data-selected) for the view's state. */
+  function externalSelect(element, block, doc, ctx) {
+    const box = el(doc, "div", "bk-external");
+    const search = el(doc, "input", "bk-input bk-search");
+    search.setAttribute("type", "search");
+    search.setAttribute("placeholder", plain(element.placeholder) || "Type to search…");
+    search.setAttribute("data-search-for", element.action_id || "");
+    const s = el(doc, "select", "bk-select");
+    if (element.action_id) s.setAttribute("data-action-id", element.action_id);
+    let shown = {};
+    let asked = 0;
+    const fill = (options, chosen) => {
+      s.textContent = "";
+      const first = el(doc, "option", null, options.length ? "Choose…" : "No matches");
+      first.setAttribute("value", "");
+      s.appendChild(first);
+      shown = {};
+      for (const option of options) {
+        shown[option.value] = option;
+        const o = el(doc, "option", null, plain(option.text));
+        o.setAttribute("value", option.value);
+        if (chosen && chosen.value === option.value) o.selected = true;
+        s.appendChild(o);
+      }
+    };
+    s.choose = (option) => {
+      fill(option ? [option] : [], option);
+      if (option) s.setAttribute("data-selected", JSON.stringify(option));
+      s.value = option ? option.value : "";
+    };
+    s.choose(element.initial_option || null);
+    const ask = async (query) => {
+      if (!ctx.suggest || query.length < (element.min_query_length ?? 3)) return;
+      const mine = (asked += 1);
+      const options = await ctx.suggest(element, block, query);
+      if (mine === asked) fill(options || [], null); // a slower answer to an older query is dropped
+    };
+    search.addEventListener("input", () => ask(search.value));
+    if ((element.min_query_length ?? 3) === 0) search.addEventListener("focus", () => ask(search.value));
+    s.addEventListener("change", () => {
+      const option = shown[s.value];
+      if (!option) return;
+      s.setAttribute("data-selected", JSON.stringify(option));
+      act(ctx, block, element, { selected_option: option });
+    });
+    box.appendChild(search);
+    box.appendChild(s);
+    return box;
+  }
+
+  function fileInput(element, block, doc) {
+    const box = el(doc, "div", "bk-file");
+    const input = el(doc, "input", "bk-input");
+    input.setAttribute("type", "file");
+    input.disabled = true;
+    box.appendChild(input);
+    box.appendChild(el(doc, "div", "bk-hint", "Attaching files in a modal is not simulated in the console yet."));
+    return box;
+  }
+
   function choices(element, block, doc, ctx) {
     const box = el(doc, "div", "bk-choices");
     const radio = element.type === "radio_buttons";
@@ -118,12 +181,36 @@
     return box;
   }
 
-  function textInput(element, block, doc) {
+  function textInput(element, block, doc, ctx) {
     const input = el(doc, element.multiline ? "textarea" : "input", "bk-input");
     if (!element.multiline) input.setAttribute("type", element.type === "email_text_input" ? "email" : "text");
     if (element.placeholder) input.setAttribute("placeholder", plain(element.placeholder));
     if (element.initial_value) input.value = element.initial_value;
     if (element.action_id) input.setAttribute("data-action-id", element.action_id);
+    if (block && block.type === "input" && block.dispatch_action) {
+      // Slack sends block_actions for a dispatching input: on Enter by default, or as characters are typed;
+      // Slack's client sends the latter once typing pauses (ctx.typingPauseMs), not for every key
+      const triggers = (element.dispatch_action_config || {}).trigger_actions_on || ["on_enter_pressed"];
+      let pending = null;
+      const send = () => {
+        if (pending !== null) clearTimeout(pending);
+        pending = null;
+        act(ctx, block, element, { value: input.value });
+      };
+      if (triggers.includes("on_enter_pressed")) {
+        input.addEventListener("keydown", (event) => {
+          if (event.key !== "Enter" || (element.multiline && !event.ctrlKey && !event.metaKey)) return;
+          if (event.preventDefault) event.preventDefault();
+          send();
+        });
+      }
+      if (triggers.includes("on_character_entered")) {
+        input.addEventListener("input", () => {
+          if (pending !== null) clearTimeout(pending);
+          pending = setTimeout(send, ctx.typingPauseMs ?? TYPING_PAUSE_MS);
+        });
+      }
+    }
     return input;
   }
 
@@ -137,7 +224,7 @@
 
   const ELEMENTS = {
     button, static_select: select, conversations_select: select, channels_select: select, users_select: select,
-    external_select: select, overflow: select, multi_static_select: select, multi_users_select: select,
+    external_select: externalSelect, file_input: fileInput, overflow: select, multi_static_select: select, multi_users_select: select,
     multi_conversations_select: select, multi_channels_select: select, multi_external_select: select,
     radio_buttons: choices, checkboxes: choices,
     plain_text_input: textInput, email_text_input: textInput, url_text_input: textInput, number_input: textInput,
@@ -238,7 +325,13 @@
       return box;
     },
     input: (block, doc, ctx) => {
-      const box = el(doc, "label", "bk-input-block");
+      // radio buttons and checkboxes label each option: their block is a named group, not one label
+      const group = ["radio_buttons", "checkboxes"].includes(block.element && block.element.type);
+      const box = el(doc, group ? "div" : "label", "bk-input-block");
+      if (group) {
+        box.setAttribute("role", "group");
+        box.setAttribute("aria-label", plain(block.label));
+      }
       const label = textObject(block.label, doc, ctx, "div");
       label.className = "bk-label";
       if (block.optional) label.appendChild(el(doc, "span", "bk-optional", " (optional)"));

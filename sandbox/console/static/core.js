@@ -2,6 +2,7 @@
 
 export const $ = (id) => document.getElementById(id);
 export const BK = window.BlockKit;
+export const WA = window.WhatsApp;
 
 export const state = {
   workspaces: [], team: null, person: null, users: {}, channels: {}, channelList: [],
@@ -14,6 +15,15 @@ export const changes = new EventTarget();
 
 export function refreshSoon() {
   changes.dispatchEvent(new Event("refresh"));
+}
+
+/* What was typed in a field, which is emptied at once, so what is typed while the send runs is kept;
+   putBack() returns the text when the send failed and nothing new was typed meanwhile. */
+export function takeTyped(id) {
+  const input = $(id);
+  const text = input.value;
+  input.value = "";
+  return { text, putBack() { if (!input.value) input.value = text; } };
 }
 
 export function el(tag, className, text) {

@@ -13,6 +13,7 @@
     frame_with_picture: "🖼️", round_pushpin: "📍", paperclip: "📎", smile: "😄", slightly_smiling_face: "🙂",
     red_circle: "🔴", large_yellow_circle: "🟡", large_green_circle: "🟢", white_circle: "⚪", grey_question: "❔",
     credit_card: "💳", information_source: "ℹ️", bust_in_silhouette: "👤", heart_eyes: "😍", fire: "🔥",
+    ballot_box_with_check: "☑️", arrow_forward: "▶️", outbox_tray: "📤", incoming_envelope: "📨", "-1": "👎", clap: "👏",
   };
   const SAFE_SCHEMES = /^(https?:|mailto:|tel:|slack:)/i;
 

@@ -1,6 +1,7 @@
 /* The candidate's phone: numbers, candidates, the chat with ticks, and what the candidate does. */
 
-import { $, BK, state, refreshSoon, el, getJson, postJson, draw, clock } from "./core.js";
+import { $, WA, state, refreshSoon, el, getJson, postJson, draw, clock, takeTyped } from "./core.js";
+import { bubbleBody, replyButtons } from "./phone_buttons.js";
 
 const REACTIONS = ["👍", "❤️", "😂", "😮", "🙏"];
 const TICKS = { accepted: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", played: "✓✓", failed: "⚠" };
@@ -82,36 +83,7 @@ export function phoneStatus(text, kind) {
   line.dataset.kind = kind;
 }
 
-export function describe(message, type) {
-  const m = message || {};
-  const t = type || m.type;
-  if (t === "text") return { text: (m.text && m.text.body) || "" };
-  if (["image", "video", "audio", "document", "sticker"].includes(t)) {
-    const media = m[t] || {};
-    const icons = { image: "🖼️", video: "🎬", audio: "🎤", document: "📄", sticker: "🏷️" };
-    return { icon: icons[t], text: media.caption || media.filename || (media.link ? media.link : t), sub: media.mime_type || "" };
-  }
-  if (t === "location") {
-    const l = m.location || {};
-    return { icon: "📍", text: [l.name, l.address].filter(Boolean).join(", ") || "Location", sub: `${l.latitude}, ${l.longitude}` };
-  }
-  if (t === "template") {
-    const tpl = m.template || {};
-    const params = (tpl.components || []).flatMap((c) => (c.parameters || []).map((p) => p.text || p.type));
-    return { icon: "📋", text: `Template “${tpl.name}”`, sub: [tpl.language && tpl.language.code, ...params].filter(Boolean).join(" · ") };
-  }
-  if (t === "interactive") {
-    const i = m.interactive || {};
-    if (i.button_reply || i.list_reply) return { text: (i.button_reply || i.list_reply).title };
-    const buttons = ((i.action || {}).buttons || []).map((b) => (b.reply || {}).title).filter(Boolean);
-    return { text: (i.body && i.body.text) || "", buttons };
-  }
-  if (t === "button") return { text: (m.button || {}).text || "" };
-  if (t === "edit") return { icon: "✏️", text: (((m.edit || {}).message || {}).text || {}).body || "edited" };
-  if (t === "revoke") return { icon: "🚫", text: "This message was deleted" };
-  if (t === "contacts") return { icon: "👤", text: ((m.contacts || [])[0] || {}).name ? m.contacts[0].name.formatted_name : "Contact" };
-  return { icon: "•", text: t || "message" };
-}
+export const describe = WA.describe;
 
 export function renderChat(items) {
   const list = $("chat");
@@ -139,17 +111,10 @@ export function renderChat(items) {
     const edited = edits[item.wamid];
     let shown = describe(edited || item.message, edited ? edited.type : item.type);
     if (edited) shown = { ...shown, sub: [shown.sub, "edited"].filter(Boolean).join(" · ") };
-    if (revoked.has(item.wamid)) shown = { icon: "🚫", text: "You deleted this message" };
-    const body = el("div", "bubble-body");
-    if (shown.icon) body.appendChild(el("span", "icon", shown.icon + " "));
-    body.appendChild(el("span", "text", shown.text));
-    li.appendChild(body);
-    if (shown.sub) li.appendChild(el("div", "sub", shown.sub));
-    if (shown.buttons) {
-      const box = el("div", "wa-buttons");
-      for (const b of shown.buttons) box.appendChild(el("span", "wa-button", b));
-      li.appendChild(box);
-    }
+    if (revoked.has(item.wamid)) shown = { icon: "🚫", text: "You deleted this message", replaced: true };
+    li.appendChild(bubbleBody(item, shown));
+    if (shown.sub && !(item.type === "template" && item.rendered)) li.appendChild(el("div", "sub", shown.sub));
+    if (shown.buttons || shown.list) li.appendChild(replyButtons(item, shown));
     const meta = el("div", "meta");
     meta.appendChild(el("span", "time", clock(item.at)));
     const status = mine ? (item.read ? "read" : "delivered") : item.status;
@@ -164,6 +129,8 @@ export function renderChat(items) {
       for (const c of chips) box.appendChild(el("span", `reaction from-${c.direction}`, c.emoji));
       li.appendChild(box);
     }
+    const templateButtons = li.querySelector(".wa-tpl-buttons");
+    if (templateButtons) li.appendChild(templateButtons); // as on WhatsApp: under the time and ticks
     li.addEventListener("click", () => openReactions(item.wamid, li));
     rows.push(li);
   }
@@ -266,10 +233,10 @@ export function wirePhone() {
   });
   $("compose").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const text = $("message").value;
-    if (!text.trim()) return;
-    const result = await candidateDoes({ type: "text", text });
-    if (result && result.status < 400) $("message").value = "";
+    if (!$("message").value.trim()) return;
+    const typed = takeTyped("message");
+    const result = await candidateDoes({ type: "text", text: typed.text });
+    if (!(result && result.status < 400)) typed.putBack();
   });
   $("attach").addEventListener("change", async (e) => {
     const file = e.target.files[0];

@@ -1,7 +1,7 @@
 /* The recruiters' Slack: workspaces, people, channels, threads, the Home tab, and what they do. */
 
-import { $, BK, state, refreshSoon, el, getJson, postJson, draw, clock } from "./core.js";
-import { modalPressed } from "./modals.js";
+import { $, BK, state, refreshSoon, el, getJson, postJson, draw, clock, takeTyped } from "./core.js";
+import { modalPressed, suggest } from "./modals.js";
 
 /* What Block Kit elements need: names for mentions, and what a press does where it was drawn. */
 export function ctx(where) {
@@ -11,6 +11,7 @@ export function ctx(where) {
       if (where === "modal") modalPressed(action, element, block);
       else if (where === "home") pressed(action, element, block); // buttons in messages: not simulated yet
     },
+    suggest: where === "modal" ? suggest : null,
     confirm: (c) => window.confirm([c.title && c.title.text, c.text && c.text.text].filter(Boolean).join("\n\n")),
     openUrl: (url) => window.open(url, "_blank", "noopener"),
   };
@@ -251,18 +252,20 @@ export function wireSlack() {
   });
   $("reply").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const text = $("reply-text").value;
-    if (!text.trim() || !state.thread) return;
+    if (!$("reply-text").value.trim() || !state.thread) return;
+    const typed = takeTyped("reply-text");
+    const text = typed.text;
     // Slack's client escapes &, < and > in what people type before the app sees it
     const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const event = { type: "message", channel: state.thread.channel, user: state.person, text: escaped, thread_ts: state.thread.ts };
     const result = await slackSends({ kind: "event", team_id: state.team, event }, "delivered your reply");
-    if (result.status < 400) $("reply-text").value = "";
+    if (result.status >= 400) typed.putBack();
   });
   $("post").addEventListener("submit", async (e) => {
     e.preventDefault();
-    const typed = $("post-text").value.trim();
-    if (!typed || !state.channel) return;
+    if (!$("post-text").value.trim() || !state.channel) return;
+    const taken = takeTyped("post-text");
+    const typed = taken.text.trim();
     let result;
     if (typed.startsWith("/")) {
       const [command, ...rest] = typed.split(" ");
@@ -281,6 +284,6 @@ export function wireSlack() {
       const text = typed.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
       result = await slackSends({ kind: "event", team_id: state.team, event: { type: "message", channel: state.channel, user: state.person, text } }, "delivered your message");
     }
-    if (result.status < 400) $("post-text").value = "";
+    if (result.status >= 400) taken.putBack();
   });
 }

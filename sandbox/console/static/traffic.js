@@ -1,4 +1,4 @@
-/* The raw traffic pane: webhooks, Graph sends, Slack calls and deliveries, as the server masked them. */
+/* The raw traffic pane: webhooks, every Graph call, Slack calls and deliveries, as the server masked them. */
 
 import { $, BK, state, refreshSoon, el, getJson, postJson, draw, clock } from "./core.js";
 
@@ -7,7 +7,12 @@ export async function refreshTraffic() {
   const t = await getJson("/_console/traffic");
   const rows = [
     ...t.webhooks.map((w) => ({ at: w.at, label: `Meta → relay webhook ${w.fields.join(",")}`, status: (w.attempts.at(-1) || {}).status, detail: w })),
-    ...t.graph_calls.map((g) => ({ at: g.at, label: `relay → Graph ${g.method} (${g.type})`, status: g.status, detail: g })),
+    ...t.graph_calls.map((g) => ({
+      at: g.at,
+      label: `relay → Graph ${g.method} ${g.path}${g.type ? ` (${g.type} to ${g.to}: ${g.message_status})` : ""}`,
+      status: g.error_code ? `${g.status} #${g.error_code}` : g.status,
+      detail: g,
+    })),
     ...t.slack_calls.map((c) => ({ at: c.at, label: `relay → Slack ${c.method}`, status: c.ok ? "ok" : c.error, detail: c })),
     ...t.slack_deliveries.map((d) => ({ at: null, label: `Slack → relay ${d.type}`, status: d.status, detail: d })),
   ];

@@ -17,8 +17,9 @@ MAX_FILE_BYTES = 1024 * 1024 * 1024  # Slack's 1 GB file limit
 
 
 def file_visible_to_bot(ws: Workspace, stored: StoredFile) -> bool:
-    """Our bot sees files it uploaded and files shared into channels it is a member of."""
-    if stored.user_id == ws.bot_user_id:
+    """Our bot sees files it uploaded, files people picked in its modals, and files shared into channels it is a
+    member of."""
+    if stored.user_id == ws.bot_user_id or stored.submitted_to_app:
         return True
     return any(ws.bot_user_id in ws.channels[c].members for c in stored.shares if c in ws.channels)
 

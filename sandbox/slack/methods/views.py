@@ -141,7 +141,7 @@ async def update(ctx: CallContext) -> dict[str, Any]:
     expected_hash = text_arg(ctx.args, "hash")
     if expected_hash and expected_hash != view.hash:
         raise SlackApiFailure("hash_conflict")
-    view.spec, view.hash = spec, new_hash(ctx.world)
+    view.replace_spec(spec, new_hash(ctx.world))
     return {"view": view.to_api()}
 
 
