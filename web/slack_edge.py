@@ -13,6 +13,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
@@ -22,6 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
+from bot.listeners.replies import no_listener_acts_on
 from relay.services import Services
 from web.rate_limits import SharedRateLimit, client_address, retry_after_header
 from web.request_body import UnreadableJSON, loads_bounded, read_limited
@@ -69,16 +71,17 @@ def verify_slack_signature(raw: bytes, timestamp: str | None, signature: str | N
         raise SlackRequestRefused(401, "invalid signature")
 
 
-def check_payload(text: str, content_types: list[str]) -> None:
+def check_payload(text: str, content_types: list[str]) -> dict[str, Any] | None:
     """Refuse (400) what Bolt could not parse safely: it reads JSON when the media type says so or the body
     starts with ``{``, else a form whose ``payload`` field (interactivity) is JSON. Either must be an object
-    nested at most MAX_JSON_DEPTH levels."""
-    if "application/json" in [value.split(";")[0] for value in content_types] or text.startswith("{"):
+    nested at most MAX_JSON_DEPTH levels. Returns the body's object when the body is JSON (the Events API)."""
+    is_json = "application/json" in [value.split(";")[0] for value in content_types] or text.startswith("{")
+    if is_json:
         documents = [text]
     elif "payload" in text:
         documents = [value for name, value in parse_qsl(text, keep_blank_values=True) if name == "payload"]
     else:
-        return  # a plain form: a slash command
+        return None  # a plain form: a slash command
     for document in documents:
         try:
             value = loads_bounded(document)
@@ -86,6 +89,9 @@ def check_payload(text: str, content_types: list[str]) -> None:
             raise SlackRequestRefused(400, f"body is not usable JSON ({exc})") from None
         if not isinstance(value, dict):
             raise SlackRequestRefused(400, "body is not a JSON object")
+        if is_json:
+            return value
+    return None
 
 
 class SlackEdge:
@@ -111,7 +117,9 @@ class SlackEdge:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise SlackRequestRefused(400, "body is not UTF-8") from None
-        check_payload(text, request.headers.getlist("content-type"))
+        payload = check_payload(text, request.headers.getlist("content-type"))
+        if payload is not None and no_listener_acts_on(payload):
+            return Response(status_code=200)  # what Bolt answers for an event it ignores
         return to_starlette_response(await self.bolt_app.async_dispatch(to_async_bolt_request(request, raw)))
 
     async def oauth(self, request: Request) -> Response:

@@ -3,7 +3,8 @@
 the window-closed notice.
 
 Recording happens in a middleware, so a failure to store answers 500 and Slack delivers the event again; the
-catch-all listener then acknowledges the event. Bolt's self-event filter already drops our own posts.
+catch-all listener then acknowledges the event. Message events that are not a person's (our own posts and their
+follow-ons above all) are acknowledged by the edge (web/slack_edge.py) before Bolt runs.
 """
 
 from __future__ import annotations
@@ -39,9 +40,7 @@ class ThreadReply:
                    note_prefix: str = "") -> ThreadReply | None:
         """The reply in a ``message`` event, or None: not a person's thread reply (bots, edits, deletions,
         channel joins, our own posts, top-level messages) or a note that stays in Slack."""
-        if event.get("type") != "message" or event.get("subtype") not in HUMAN_SUBTYPES:
-            return None
-        if event.get("bot_id") or event.get("bot_profile") or event.get("app_id"):
+        if not is_persons_message(event):
             return None
         user, ts, thread_ts, channel = (event.get(k) for k in ("user", "ts", "thread_ts", "channel"))
         if not all(isinstance(v, str) and v for v in (team_id, user, ts, thread_ts, channel)) or thread_ts == ts:
@@ -57,6 +56,21 @@ class ThreadReply:
             return None
         return cls(team_id=str(team_id), channel_id=str(channel), ts=str(ts), thread_ts=str(thread_ts),
                    user_id=str(user), text=str(text), files=files)
+
+
+def is_persons_message(event: Mapping[str, Any]) -> bool:
+    """A ``message`` event a person wrote: the only message events any listener acts on. Not a bot's or an
+    app's (ours included), not an edit, a deletion or a channel join."""
+    return (event.get("type") == "message" and event.get("subtype") in HUMAN_SUBTYPES
+            and not (event.get("bot_id") or event.get("bot_profile") or event.get("app_id")))
+
+
+def no_listener_acts_on(body: Mapping[str, Any]) -> bool:
+    """An Events API ``message`` event that is not a person's: every post, edit and upload of ours comes back
+    as one (Slack's follow-on events), so the edge acknowledges them without running Bolt. Bolt would drop
+    them too (its self-event filter, then the catch-all), at a cost of about a millisecond each."""
+    event = body.get("event") if body.get("type") == "event_callback" else None
+    return isinstance(event, Mapping) and event.get("type") == "message" and not is_persons_message(event)
 
 
 RecordReply = Callable[[ThreadReply], Awaitable[object]]

@@ -179,3 +179,50 @@ async def test_a_crash_inside_bolt_is_one_log_line_and_a_400(client, relay, monk
 async def test_the_install_routes_are_not_found_in_single_workspace_mode(client):
     for path in ("/slack/install", "/slack/oauth_redirect"):
         assert (await client.get(path)).status_code == 404
+
+
+def message_event(**event: object) -> bytes:
+    """An Events API wrapper around a message event in a thread of channel C1 (Slack's documented shape)."""
+    return json.dumps({"token": "legacy", "team_id": "T0SANDBOX", "api_app_id": "A0WASLACK", "type": "event_callback",
+                       "event_id": "Ev0001", "event_time": 1_796_212_518,
+                       "event": {"type": "message", "channel": "C1", "ts": "1796212518.000200",
+                                 "thread_ts": "1796212500.000100", **event}}).encode()
+
+
+OUR_POST = {"bot_id": "B0WASLACK", "app_id": "A0WASLACK", "user": "U0BOT", "text": "Hello",
+            "bot_profile": {"id": "B0WASLACK", "app_id": "A0WASLACK", "name": "waslack"}}
+
+
+@pytest.mark.parametrize("event", [
+    OUR_POST,
+    {**OUR_POST, "subtype": "file_share", "files": [{"id": "F1", "name": "cv.pdf"}]},
+    {"subtype": "bot_message", "bot_id": "B0OTHER", "username": "another bot", "text": "Hi"},
+    {"subtype": "message_changed", "hidden": True,
+     "message": {**OUR_POST, "text": "Hello (edited)", "ts": "1796212518.000200"}},
+    {"subtype": "message_deleted", "hidden": True, "deleted_ts": "1796212518.000200"},
+    {"subtype": "channel_join", "user": "U0NEW", "text": "<@U0NEW> has joined the channel"},
+], ids=["our post", "our upload", "another bot", "an edit", "a deletion", "a join"])
+async def test_message_events_no_listener_acts_on_are_acknowledged_before_bolt(client, bolt_calls, caplog, event):
+    body = message_event(**event)
+    response = await client.post("/slack/events", content=body, headers=slack_signed(body))
+    assert response.status_code == 200 and response.content == b""
+    assert bolt_calls == []
+    assert_quiet(caplog)
+
+
+@pytest.mark.parametrize("event", [
+    {"user": "U0RECRUITER", "text": "Thanks, see you Monday"},
+    {"subtype": "thread_broadcast", "user": "U0RECRUITER", "text": "Also sent to the channel"},
+    {"subtype": "file_share", "user": "U0RECRUITER", "text": "", "files": [{"id": "F2", "name": "offer.pdf"}]},
+], ids=["a reply", "a broadcast reply", "a file"])
+async def test_a_persons_message_still_goes_to_bolt(client, bolt_calls, event):
+    body = message_event(**event)
+    await client.post("/slack/events", content=body, headers=slack_signed(body))
+    # (its answer is Bolt's: here, with no Slack to authorize against, a 500 that makes Slack retry)
+    assert [c.raw_body for c in bolt_calls] == [body.decode()]
+
+
+async def test_an_unsigned_copy_of_our_own_post_is_still_refused(client, bolt_calls):
+    body = message_event(**OUR_POST)
+    response = await client.post("/slack/events", content=body, headers=slack_signed(body, secret="someone-else"))
+    assert response.status_code == 401 and bolt_calls == []
