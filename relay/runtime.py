@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import httpx
 from slack_bolt.async_app import AsyncApp
-from starlette.applications import Starlette
 
 from bot.app import create_bolt_app
 from bot.clients import SlackClients
@@ -27,7 +26,7 @@ from relay.services import Services
 from relay.settings import Settings
 from relay.template_sends.pipeline import TemplateSendPipeline
 from relay.template_sends.request import TemplateSender
-from web.app import create_web_app
+from web.app import WebhooksFirst, create_web_app
 
 
 @dataclass
@@ -35,7 +34,7 @@ class Relay:
     services: Services
     clients: SlackClients
     bolt: AsyncApp
-    web: Starlette
+    web: WebhooksFirst  # the ASGI app: Meta's webhooks, then the Starlette app
     inbound: InboundPipeline
     outbound: OutboundPipeline
     template_sends: TemplateSendPipeline

@@ -24,6 +24,8 @@ from web.webhooks import receive_events, verify_subscription
 
 log = logging.getLogger("waslack.web")
 
+WEBHOOK_PATH = "/webhooks/whatsapp"
+
 
 async def client_went_away(request: Request, _exc: Exception) -> Response:
     """A client that hung up mid-body: one line, no traceback, and an answer nobody will read."""
@@ -53,13 +55,32 @@ class ExtraHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class WebhooksFirst:
+    """Meta's POSTs to /webhooks/whatsapp go straight to their endpoint (web/webhooks.py), ahead of
+    Starlette's exception middleware and router, which would cost each webhook more CPU than storing it;
+    everything else, lifespan included, is the Starlette app's."""
+
+    def __init__(self, app: Starlette, webhooks: ASGIApp):
+        self.app = app
+        self.webhooks = webhooks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and scope["method"] == "POST":
+            try:
+                await self.webhooks(scope, receive, send)
+            except ClientDisconnect:  # nobody to answer; Meta sends it again
+                log.info("client disconnected during POST %s", WEBHOOK_PATH)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_web_app(
     services: Services,
     bolt_app: AsyncApp,
     *,
     on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
-) -> Starlette:
+) -> WebhooksFirst:
     """Every HTTP entry of the relay; Meta, Slack and browsers all arrive here."""
 
     @contextlib.asynccontextmanager
@@ -75,13 +96,15 @@ def create_web_app(
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz(services), methods=["GET"]),
-        Route("/webhooks/whatsapp", verify_subscription(services), methods=["GET"]),
-        Route("/webhooks/whatsapp", receive_events(services), methods=["POST"]),
+        Route(WEBHOOK_PATH, verify_subscription(services), methods=["GET"]),
+        # POST WEBHOOK_PATH: WebhooksFirst, in front of this app
         *connect_routes(services),
         *SlackEdge(services, bolt_app).routes(),
     ]
     middleware = []
-    if hsts := transport_security_headers(services.settings):
+    hsts = transport_security_headers(services.settings)
+    if hsts:
         middleware.append(Middleware(ExtraHeaders, headers=hsts))
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
-                     exception_handlers={ClientDisconnect: client_went_away})
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={ClientDisconnect: client_went_away})
+    return WebhooksFirst(app, receive_events(services, headers=hsts))

@@ -35,36 +35,39 @@ def verify_subscription(services: Services):  # type: ignore[no-untyped-def]
     return endpoint
 
 
-def receive_events(services: Services) -> ReceiveEvents:
+def receive_events(services: Services, *, headers: dict[str, str] | None = None) -> ReceiveEvents:
     """POST: 413 if oversized, 401 unless X-Hub-Signature-256 matches, else the raw body is stored in the inbox
-    and 200 is sent only after its commit (503 if the database refused it: Meta retries).
+    and 200 is sent only after its commit (503 if the database refused it: Meta retries). ``headers`` go on
+    every answer (HSTS on https).
 
     Nothing else happens here: parsing, routing and Slack are the workers' (relay/inbound). A signed body
     that is not JSON is stored too and marked unparseable by the worker: Meta would retry it for a week."""
-    return ReceiveEvents(services)
+    return ReceiveEvents(services, headers or {})
 
 
-def _json(status: int, body: bytes, *extra: tuple[bytes, bytes]) -> tuple[Message, Message]:
+Answer = tuple[Message, Message]
+
+
+def _json(status: int, body: bytes, *extra: tuple[bytes, bytes]) -> Answer:
     start: Message = {"type": "http.response.start", "status": status, "headers": [
         (b"content-length", str(len(body)).encode()), (b"content-type", b"application/json"), *extra]}
     return start, {"type": "http.response.body", "body": body}
 
 
-RECEIVED = _json(200, b'{"received":true}')
-TOO_LARGE = _json(413, b'{"error":"payload too large"}', (b"connection", b"close"))
-BAD_SIGNATURE = _json(401, b'{"error":"invalid signature"}')
-NOT_STORED = _json(503, b'{"error":"not stored, retry later"}')
-
-
 class ReceiveEvents:
-    """The endpoint as a plain ASGI app: Meta's POSTs are the relay's hottest path, and Starlette's Request
-    and Response objects (with their wrappers) cost more CPU per webhook than reading, checking and storing
-    it. Same answers as before, byte for byte; a client that hangs up mid-body raises ClientDisconnect for
-    the app's handler, as ``request.stream()`` does."""
+    """The endpoint as a plain ASGI app, which the web app calls before Starlette's middleware and router
+    (web/app.py): Meta's POSTs are the relay's hottest path, and Starlette's Request and Response objects,
+    wrappers and route matching cost more CPU per webhook than reading, checking and storing it. A client
+    that hangs up mid-body raises ClientDisconnect, as ``request.stream()`` does."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, headers: dict[str, str]):
         self.services = services
         self.secret = services.settings.META_APP_SECRET.get_secret_value()
+        extra = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        self.received = _json(200, b'{"received":true}', *extra)
+        self.too_large = _json(413, b'{"error":"payload too large"}', (b"connection", b"close"), *extra)
+        self.bad_signature = _json(401, b'{"error":"invalid signature"}', *extra)
+        self.not_stored = _json(503, b'{"error":"not stored, retry later"}', *extra)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = signature = None
@@ -75,16 +78,16 @@ class ReceiveEvents:
                 signature = value.decode("latin-1")
         raw = await _read_limited(receive, declared, MAX_WEBHOOK_BYTES)
         if raw is None:
-            answer = TOO_LARGE
+            answer = self.too_large
         elif not verify_signature(raw, signature, self.secret):
             log.warning("webhook refused: bad or missing X-Hub-Signature-256 (%d bytes)", len(raw))
-            answer = BAD_SIGNATURE
+            answer = self.bad_signature
         else:
             try:
                 await self.services.inbox.store(raw)
-                answer = RECEIVED
+                answer = self.received
             except Exception:
-                answer = NOT_STORED
+                answer = self.not_stored
         await send(answer[0])
         await send(answer[1])
 

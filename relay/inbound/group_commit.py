@@ -35,7 +35,7 @@ class GroupCommit(Generic[T, R]):
         self._waiting.append((value, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_while_waiting(), name=f"group-commit-{self.name}")
-        return await asyncio.shield(future)
+        return await future  # a caller cancelled meanwhile cancels only its own future, which the flush skips
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]

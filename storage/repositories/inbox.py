@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.sql import Select, Update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.messaging_models import InboxState, WebhookInbox
 from storage.models import utcnow
+
+# how SQLAlchemy's SQLite DATETIME stores a (naive UTC) value, which UTCDateTime reads back
+SQLITE_STAMP = "%Y-%m-%d %H:%M:%S.%f"
+_ADD = ("INSERT INTO webhook_inbox (received_at, body, state, attempts, next_attempt_at, error, processed_at) "
+        "VALUES (?, ?, ?, 0, ?, ?, ?)")
 
 
 class InboxRepository:
@@ -21,18 +26,22 @@ class InboxRepository:
     async def add_many(self, bodies: Sequence[bytes], *, unparseable: Sequence[str | None] = ()) -> None:
         """Insert raw bodies in one executemany; ``unparseable[i]`` (a reason) marks a body no worker can read.
 
-        No RETURNING: with it, SQLAlchemy sends one INSERT per row on SQLite (whose RETURNING order is not
-        promised), and a group commit of 64 acks cost 64 statements; without it, one executemany."""
+        This is the webhook acks' hot path, so it goes to the driver as prepared rows: SQLAlchemy's insert()
+        processed every bound value of every row and cost twice the CPU per acknowledged webhook. The values
+        are the ones the ORM would bind: UTC timestamps (on SQLite in UTCDateTime's text form). No RETURNING:
+        with it, SQLAlchemy sends one INSERT per row on SQLite, without it, one executemany."""
+        if not bodies:
+            return
+        connection = await self.session.connection()
         now = utcnow()
+        stamp: datetime | str = now.replace(tzinfo=None).strftime(SQLITE_STAMP) if connection.dialect.name == "sqlite" \
+            else now
         reasons = list(unparseable) or [None] * len(bodies)
-        rows = [
-            {"received_at": now, "body": body, "attempts": 0, "next_attempt_at": now,
-             "state": InboxState.UNPARSEABLE.value if reason else InboxState.PENDING.value,
-             "error": reason, "processed_at": now if reason else None}
-            for body, reason in zip(bodies, reasons, strict=True)
-        ]
-        if rows:
-            await self.session.execute(insert(WebhookInbox.__table__), rows)  # type: ignore[attr-defined]
+        rows = [(stamp, body, InboxState.PENDING.value, stamp, None, None) if reason is None
+                else (stamp, body, InboxState.UNPARSEABLE.value, stamp, reason, stamp)
+                for body, reason in zip(bodies, reasons, strict=True)]
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        await connection.exec_driver_sql(_ADD.replace("?", mark), rows)
 
     async def claim_due(self, limit: int, lease: timedelta, now: datetime | None = None) -> list[WebhookInbox]:
         """Lease up to ``limit`` due rows, oldest first; each is leased by one worker of one process at a time."""

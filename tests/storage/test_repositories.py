@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from storage.models import AccountStatus, utcnow
 from storage.repositories import (
@@ -148,3 +149,29 @@ async def test_home_viewers_are_remembered_once(database):
         await viewers.remember("T2", "U9")
         await session.commit()
         assert await viewers.list("T1") == ["U1", "U2"]
+
+
+async def test_stored_webhooks_read_back_as_the_orm_would_have_written_them(database):
+    """add_many writes prepared rows straight to the driver: what the ORM reads back must be what its own
+    insert would have stored (UTC-aware times, states, the exact bytes), and the due-claim must find them."""
+    from storage.messaging_models import InboxState, WebhookInbox
+    from storage.repositories.inbox import InboxRepository
+
+    bodies = [b'{"object":"whatsapp_business_account"}', b"\x00\xffnot json", b""]
+    before = utcnow()
+    async with database.session() as session:
+        await InboxRepository(session).add_many(bodies, unparseable=[None, "not JSON", None])
+        await session.commit()
+    after = utcnow()
+    async with database.session() as session:
+        rows = sorted((await session.execute(select(WebhookInbox))).scalars().all(), key=lambda r: r.id)
+        assert [r.body for r in rows] == bodies
+        assert [r.state for r in rows] == [InboxState.PENDING.value, InboxState.UNPARSEABLE.value,
+                                           InboxState.PENDING.value]
+        assert [r.error for r in rows] == [None, "not JSON", None] and [r.attempts for r in rows] == [0, 0, 0]
+        for row in rows:
+            assert row.received_at.tzinfo is not None and before <= row.received_at <= after
+            assert row.next_attempt_at == row.received_at
+        assert rows[0].processed_at is None and rows[1].processed_at == rows[1].received_at
+        claimed = await InboxRepository(session).claim_due(10, timedelta(seconds=10), now=after)
+        assert [r.id for r in claimed] == [rows[0].id, rows[2].id]
