@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from relay import activity
 from relay.activity import slack_activity_trace
 from relay.services import Services
 
@@ -46,8 +47,9 @@ class SlackClients:
         """The shared session, created on first use inside the running loop (never at import time)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
+            traces = [slack_activity_trace()] if activity.enabled() else None  # the activity lines' only cost
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS),
-                                                  trace_configs=[slack_activity_trace()])
+                                                  trace_configs=traces)
             self._loop = loop
         return self._session
 

@@ -1,8 +1,9 @@
 """One readable line per thing that happens: a number connected, a webhook received, a post to Slack.
 
 They go to the ``waslack.activity`` logger at INFO (the sandbox shows them on its terminal, `waslack serve`
-with its other INFO lines). They name only ids, our own display numbers and channel names: never a token, a
-candidate's number or a message's text.
+with its other INFO lines when LOG_ACTIVITY=on). Off, they cost nothing: no line is described, and the Slack
+session gets no trace (which re-reads every answer's body). They name only ids, our own display numbers and
+channel names: never a token, a candidate's number or a message's text.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def channel_label(channel_id: str | None) -> str:
     return f"the direct message {channel_id}" if channel_id.startswith("D") else channel_id
 
 
+def enabled() -> bool:
+    return log.isEnabledFor(logging.INFO)
+
+
 def number_connected(display_phone_number: str | None, phone_number_id: str, channel_id: str | None,
                      team_id: str) -> None:
     """``connect  +1 555 0100 → #whatsapp-5550100 (T0123)``."""
@@ -77,6 +82,8 @@ def _describe_change(change: dict[str, Any]) -> str:
 
 def webhook_received(payload: dict[str, Any]) -> None:
     """``webhook  messages for +1 555 0100: 1 message`` (one line per POST, whatever it batches)."""
+    if not enabled():
+        return
     changes = [c for e in payload.get("entry") or [] if isinstance(e, dict)
                for c in (e.get("changes") or []) if isinstance(c, dict)]
     log.info("webhook  %s", "; ".join(_describe_change(c) for c in changes) or "no changes")
@@ -109,7 +116,8 @@ async def _on_slack_response(_session: aiohttp.ClientSession, _context: SimpleNa
 
 
 def slack_activity_trace() -> aiohttp.TraceConfig:
-    """An aiohttp trace for the session every Slack Web API client shares (Bolt's included)."""
+    """An aiohttp trace for the session every Slack Web API client shares (Bolt's included), when the lines
+    are written (``enabled()``)."""
     trace = aiohttp.TraceConfig()
     trace.on_request_end.append(_on_slack_response)
     return trace

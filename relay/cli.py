@@ -76,7 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from relay.logging import configure_logging
     from relay.runtime import build_relay
 
-    configure_logging(settings.LOG_LEVEL, settings.secret_values)
+    configure_logging(settings.LOG_LEVEL, settings.secret_values, activity=settings.LOG_ACTIVITY == "on")
     relay = build_relay(settings)
     uvicorn.run(relay.web, host=args.host, port=args.port, log_config=None, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, access_log=args.access_log)

@@ -64,8 +64,9 @@ def show_activity(redact: RedactSecrets) -> None:
     activity.propagate = False
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
-    """Route every logger through one stderr handler that redacts secrets; returns the filter."""
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), *, activity: bool = False) -> RedactSecrets:
+    """Route every logger through one stderr handler that redacts secrets; returns the filter. The
+    ``waslack.activity`` lines (relay/activity.py) are written only with ``activity`` (LOG_ACTIVITY=on)."""
     redact = RedactSecrets(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
@@ -75,6 +76,11 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> Redac
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    activity_log = logging.getLogger("waslack.activity")
+    activity_log.setLevel(logging.NOTSET if activity else logging.WARNING)
+    activity_log.propagate = True
+    for old in list(activity_log.handlers):  # show_activity's, from an earlier call
+        activity_log.removeHandler(old)
     for noisy in ("httpx", "httpcore", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # slack_sdk formats a DEBUG line of every request and response (payload, headers) whenever its logger's

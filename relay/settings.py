@@ -92,6 +92,9 @@ class Settings(BaseModel):
         default="production", description="`sandbox` also trusts the Meta simulator's origin."
     )
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    LOG_ACTIVITY: Literal["on", "off"] = Field(
+        default="off", description="`on`: one INFO line per connect, webhook and Slack post (the sandbox always "
+        "shows them); off, the busy path writes nothing per message.")
 
     # Outbound relay (thread replies → WhatsApp)
     WASLACK_NOTE_PREFIX: str = Field(
