@@ -13,7 +13,9 @@ process, which otherwise only waits), with ten connected numbers, each with its 
 - ``burst_s``: 60 messages from 6 new candidates into one channel with the simulator's rate limits on and
   pacing on, until all are in Slack (checked in order); ``burst_floor_s``: what Slack's own per-channel
   chat.postMessage limit allows for those posts (60 replies + 6 thread parents);
-- ``rss_mb``: the relay's peak resident memory (VmHWM).
+- ``rss_mb``: the relay's peak resident memory (VmHWM);
+- ``web_only_acks_per_s``, ``web_only_p99_ms``, ``web_only_ratio`` (not targets): the acknowledgement phase
+  again, against `waslack serve --no-workers`: what the ack path costs without the workers beside it.
 """
 
 from __future__ import annotations
@@ -99,11 +101,11 @@ async def rate_limits(stack: Stack, config: dict[str, Any] | None = None) -> dic
 
 
 @contextlib.asynccontextmanager
-async def relay_process(stack: Stack, pacing: str, rss: list[float]):  # type: ignore[no-untyped-def]
+async def relay_process(stack: Stack, pacing: str, rss: list[float], *, workers: bool = True):  # type: ignore[no-untyped-def]
     """`waslack serve` on the stack's database and simulators; its peak RSS is appended to ``rss``."""
     port = free_port()
     env = relay_env(stack.settings, f"http://127.0.0.1:{port}", {"SLACK_CHANNEL_PACING": pacing})
-    async with serving(relay_command(port), port, env, ready_path="/readyz") as served:
+    async with serving(relay_command(port, workers=workers), port, env, ready_path="/readyz") as served:
         # Slack's events (the follow-on message events of the app's own posts) go to the measured relay, as in
         # production, not to the stack's own relay, which sits idle meanwhile
         slack = stack.slack
@@ -231,6 +233,11 @@ async def measure(db: str = "sqlite", seconds: float = 10.0, *, use_wrk: bool | 
                 async with relay_process(stack, "on", rss) as relay:
                     burst = await burst_phase(stack, relay.url, connected[0], secret, original_limits, view,
                                               candidates=burst_candidates, per_candidate=burst_per_candidate)
+                # last, as nothing processes what it stores: the acknowledgements alone, workers elsewhere
+                async with relay_process(stack, "off", rss, workers=False) as relay:
+                    web_only = await drive(f"{relay.url}/webhooks/whatsapp", signed_messages(
+                        people, acks["per_candidate_sent"], secret, tag="W"), seconds=seconds,
+                        connections=connections, use_wrk=use_wrk)
             finally:
                 await database.dispose()
     result: dict[str, Any] = {
@@ -242,7 +249,10 @@ async def measure(db: str = "sqlite", seconds: float = 10.0, *, use_wrk: bool | 
         "e2e_p50_ms": latency["e2e_p50_ms"], "e2e_p99_ms": latency["e2e_p99_ms"],
         **burst,
         "rss_mb": max(rss) if rss else None,
-        "detail": {"acks": acks, "ceiling": ceiling, "latency": latency},
+        # not a target: the same load at a `waslack serve --no-workers`, so the ack path's own cost shows
+        "web_only_acks_per_s": web_only["rps"], "web_only_p99_ms": web_only["p99_ms"],
+        "web_only_ratio": round(web_only["rps"] / ceiling["rps"], 3) if ceiling["rps"] else None,
+        "detail": {"acks": acks, "ceiling": ceiling, "latency": latency, "web_only": web_only},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "wrk": wrk_available()},
     }
     result["targets_met"] = targets_met(result)

@@ -112,11 +112,12 @@ def _drain(process: subprocess.Popen) -> None:
                 sys.stderr.write("relay: " + line.decode(errors="replace"))
 
 
-def relay_command(port: int) -> list[str]:
+def relay_command(port: int, *, workers: bool = True) -> list[str]:
     """`waslack serve` on loopback: the production entry point, its uvicorn settings and its logging, without
-    the access line per request (the bare ceiling writes none either; behind a proxy, the proxy logs them)."""
+    the access line per request (the bare ceiling writes none either; behind a proxy, the proxy logs them);
+    ``workers=False``: a web-only process (``--no-workers``)."""
     return [sys.executable, "-m", "relay.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--no-access-log"]
+            "--no-access-log", *([] if workers else ["--no-workers"])]
 
 
 def ceiling_command(port: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -77,7 +78,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from relay.runtime import build_relay
 
     configure_logging(settings.LOG_LEVEL, settings.secret_values, activity=settings.LOG_ACTIVITY == "on")
-    relay = build_relay(settings)
+    if not args.workers:
+        logging.getLogger("waslack.cli").warning(
+            "--no-workers: webhooks and replies are stored here and processed by the other `waslack serve` "
+            "processes%s", " (on SQLite, by the next one started with workers)" if
+            settings.DATABASE_URL.startswith("sqlite") else "")
+    relay = build_relay(settings, run_workers=args.workers)
     uvicorn.run(relay.web, host=args.host, port=args.port, log_config=None, proxy_headers=True,
                 forwarded_allow_ips=args.forwarded_allow_ips, access_log=args.access_log)
     return 0
@@ -173,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-access-log", dest="access_log", action="store_false",
                        help="no line per HTTP request (a proxy in front usually logs them; each costs the relay "
                             "about as much CPU as storing a webhook)")
+    serve.add_argument("--no-workers", dest="workers", action="store_false",
+                       help="web only: store webhooks and Slack requests, leave processing to other `waslack serve` "
+                            "processes on the same PostgreSQL (scaling acknowledgements apart from the work)")
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema", description="Database schema (Alembic migrations).")

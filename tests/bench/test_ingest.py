@@ -95,12 +95,12 @@ async def test_every_phase_runs_in_a_tiny_mode_with_the_python_generator():
     result = await measure("sqlite", 1.0, use_wrk=False, connections=4, numbers=2, conversations=4,
                            latency_rate=20, burst_candidates=2, burst_per_candidate=2)
     for key in ("acks_per_s", "p50_ms", "p99_ms", "ceiling_acks_per_s", "ratio", "e2e_msgs_per_s", "e2e_p50_ms",
-                "e2e_p99_ms", "burst_s", "rss_mb"):
+                "e2e_p99_ms", "burst_s", "rss_mb", "web_only_acks_per_s", "web_only_p99_ms", "web_only_ratio"):
         assert isinstance(result[key], int | float) and result[key] > 0, (key, result)
     acks = result["detail"]["acks"]
     assert result["generator"] == "python" and acks["errors"] == 0
     assert acks["mirrored"] >= acks["requests"] and acks["duplicates"] == 0  # in-flight ones may land too
-    assert result["detail"]["latency"]["missing"] == 0
+    assert result["detail"]["latency"]["missing"] == 0 and result["detail"]["web_only"]["errors"] == 0
     # 2 candidates × (2 replies + 1 thread parent) at the simulator's 1/s with a burst of 3
     assert result["burst_posts"] == 6 and result["burst_floor_s"] == 3.0 and result["burst_in_order"] is True
     assert set(result["targets_met"]) == {"ratio", "p99_ms", "e2e_msgs_per_s", "e2e_p99_ms", "rss_mb", "burst_s"}
