@@ -22,3 +22,27 @@ def test_licence_is_an_spdx_expression_and_the_build_backend_understands_it():
 def test_the_installed_metadata_carries_the_licence_expression():
     metadata = importlib.metadata.metadata("waslack")
     assert metadata["License-Expression"] == "LicenseRef-Proprietary"
+
+
+async def test_an_http_request_never_searches_sys_path_for_a_missing_module():
+    """httpcore asks for sniffio on every request (``current_async_library``); without it installed, each
+    call was a failed import that searched every sys.path entry, a few per Graph call."""
+    import sys
+
+    from httpcore._synchronization import current_async_library
+
+    searched: list[str] = []
+
+    class Watch:
+        @staticmethod
+        def find_spec(name, path=None, target=None):  # type: ignore[no-untyped-def]
+            searched.append(name)
+            return None
+
+    sys.meta_path.insert(0, Watch)
+    try:
+        for _ in range(100):
+            assert current_async_library() == "asyncio"
+    finally:
+        sys.meta_path.remove(Watch)
+    assert searched == []
