@@ -2,14 +2,14 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 from cryptography.fernet import Fernet
+
+from tests.relay.serve_process import running_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,12 +27,6 @@ SECRET_VALUES = ["linktoken-4711", "statustoken-4712", "AQBmetacode-4713", "oaut
                  "slackstate-4716", "guessedverify-4717", "retrytoken-4718", "second-4719"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_logs_requests_without_the_credentials_in_their_query_strings(tmp_path):
     env = {
         "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
@@ -45,27 +39,9 @@ def test_serve_logs_requests_without_the_credentials_in_their_query_strings(tmp_
     command = [sys.executable, "-m", "relay.cli"]
     upgraded = subprocess.run([*command, "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, timeout=60)
     assert upgraded.returncode == 0, upgraded.stderr
-    port = free_port()
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log_file:
-        server = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                  cwd=tmp_path, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "serve did not come up"
-                time.sleep(0.2)
-            statuses = {name: httpx.get(base + path, timeout=10).status_code for name, path in IN_URLS.items()}
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
+    with running_serve(env, tmp_path, log_path, stop=signal.SIGINT) as base:
+        statuses = {name: httpx.get(base + path, timeout=10).status_code for name, path in IN_URLS.items()}
     log = log_path.read_text()
     assert all(status < 500 for status in statuses.values()), (statuses, log)
     # the requests were logged (so the check below looks at real access lines) ...

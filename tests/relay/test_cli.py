@@ -174,47 +174,25 @@ def test_a_web_only_serve_stores_webhooks_and_leaves_them_for_the_workers_elsewh
     """`serve --no-workers` acknowledges (every 200 after its commit) and processes nothing; it says so once."""
     import asyncio
     import json
-    import signal
-    import socket
     import time
 
     import httpx
 
     from storage.database import Database
     from storage.repositories.inbox import InboxRepository
+    from tests.relay.serve_process import running_serve
     from whatsapp.signature import sign
 
     env = serve_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/waslack.db")
     assert run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log_path = tmp_path / "serve.log"
     full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT), **env}
-    with log_path.open("wb") as log_file:
-        server = subprocess.Popen([sys.executable, "-m", "relay.cli", "serve", "--host", "127.0.0.1", "--port",
-                                   str(port), "--no-workers"], env=full_env, cwd=tmp_path, stdout=log_file,
-                                  stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                assert server.poll() is None, log_path.read_text()
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "serve never came up"
-                time.sleep(0.1)
-            body = json.dumps({"object": "whatsapp_business_account", "entry": []}).encode()
-            answer = httpx.post(f"{base}/webhooks/whatsapp", content=body,
-                                headers={"X-Hub-Signature-256": sign(body, SECRET)}, timeout=10)
-            assert answer.status_code == 200
-            time.sleep(1.5)  # a worker would have taken it within milliseconds (it is woken by the store)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+    log_path = tmp_path / "serve.log"
+    with running_serve(full_env, tmp_path, log_path, "--no-workers") as base:
+        body = json.dumps({"object": "whatsapp_business_account", "entry": []}).encode()
+        answer = httpx.post(f"{base}/webhooks/whatsapp", content=body,
+                            headers={"X-Hub-Signature-256": sign(body, SECRET)}, timeout=10)
+        assert answer.status_code == 200
+        time.sleep(1.5)  # a worker would have taken it within milliseconds (it is woken by the store)
 
     async def counts() -> dict[str, int]:
         database = Database(env["DATABASE_URL"])
