@@ -77,7 +77,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), *, activ
     root.addHandler(handler)
     root.setLevel(level)
     activity_log = logging.getLogger("waslack.activity")
-    activity_log.setLevel(logging.NOTSET if activity else logging.WARNING)
+    activity_log.setLevel(logging.INFO if activity else logging.WARNING)  # whatever a parent logger says
     activity_log.propagate = True
     for old in list(activity_log.handlers):  # show_activity's, from an earlier call
         activity_log.removeHandler(old)
