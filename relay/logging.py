@@ -79,6 +79,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = (), *, activ
     activity_log = logging.getLogger("waslack.activity")
     activity_log.setLevel(logging.INFO if activity else logging.WARNING)  # whatever a parent logger says
     activity_log.propagate = True
+    activity_log.disabled = False  # a dictConfig elsewhere (disable_existing_loggers) must not silence it
     for old in list(activity_log.handlers):  # show_activity's, from an earlier call
         activity_log.removeHandler(old)
     for noisy in ("httpx", "httpcore", "aiosqlite", "apscheduler"):

@@ -41,10 +41,15 @@ def test_credential_query_values_are_masked_and_other_parameters_kept():
 def restored_logging():
     """configure_logging replaces the root handlers (pytest's included): put everything back afterwards."""
     root, activity_log = logging.getLogger(), logging.getLogger("waslack.activity")
-    saved = (list(root.handlers), root.level, list(activity_log.handlers), activity_log.level, activity_log.propagate)
+    saved = (list(root.handlers), root.level, list(activity_log.handlers), activity_log.level, activity_log.propagate,
+             activity_log.disabled)
+    parent = logging.getLogger("waslack").level
     yield
+    logging.getLogger("waslack").setLevel(parent)
     root.handlers[:], root.level = saved[0], saved[1]
     activity_log.handlers[:], activity_log.level, activity_log.propagate = saved[2], saved[3], saved[4]
+    activity_log.disabled = saved[5]
+    logging.getLogger().manager._clear_cache()
 
 
 class Lines(logging.Handler):
@@ -62,6 +67,9 @@ WEBHOOK = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes
 
 @pytest.mark.parametrize("on", [False, True], ids=["LOG_ACTIVITY=off", "LOG_ACTIVITY=on"])
 async def test_activity_lines_and_their_slack_trace_only_when_asked_for(restored_logging, on):
+    # what other code may have left behind (CI met a run where the lines stayed off) changes nothing
+    logging.getLogger("waslack").setLevel(logging.WARNING)
+    logging.getLogger("waslack.activity").disabled = True
     configure_logging("INFO", activity=on)
     lines = Lines()
     logging.getLogger("waslack.activity").addHandler(lines)
