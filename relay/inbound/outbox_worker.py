@@ -15,10 +15,10 @@ from bot.outbox_sender import Deferred, Destination, OutboxSender, Refused, Unce
 from relay.inbound.group_commit import GroupCommit
 from relay.inbound.lookup import OutboxLookup, Target
 from relay.inbound.pacing import ChannelPacer
-from relay.inbound.workers import LEASE, MAX_ATTEMPTS, WorkerLoop, backoff
+from relay.inbound.workers import LEASE, MAX_ATTEMPTS, STOP_GRACE_SECONDS, WorkerLoop, backoff
 from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
-from storage.messaging_models import SlackOutboxItem
+from storage.messaging_models import Conversation, SlackOutboxItem
 from storage.models import utcnow
 from storage.repositories.outbox import OutboxRepository
 
@@ -46,6 +46,8 @@ class OutboxWorker(WorkerLoop):
         self._completions: GroupCommit[tuple[SlackOutboxItem, str | None], None] = GroupCommit(
             "slack outbox", self.turns, self._record_done)
         self._running: set[asyncio.Task] = set()
+        self._leased: dict[asyncio.Task, SlackOutboxItem] = {}
+        self._writing: set[int] = set()  # items whose Slack call has begun: stopping lets these finish
 
     async def step(self) -> bool:
         """Lease heads for free worker slots and run each as its own task: a channel waiting for its rate
@@ -62,11 +64,13 @@ class OutboxWorker(WorkerLoop):
         for item in items:
             task = asyncio.create_task(self.run_item(item, targets[item.id]))  # type: ignore[index]
             self._running.add(task)
+            self._leased[task] = item
             task.add_done_callback(self._finished)
         return bool(items)
 
     def _finished(self, task: asyncio.Task) -> None:
         self._running.discard(task)
+        self._leased.pop(task, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox task failed: %r", task.exception())
         self.wake()
@@ -76,11 +80,34 @@ class OutboxWorker(WorkerLoop):
         while self._running:
             await asyncio.wait(set(self._running))
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming, let the writes already talking to Slack finish (up to ``grace`` seconds), and give
+        back every other lease at once: a stopped worker's items go on in the next worker without waiting for
+        their leases to run out. A write cut off mid-call may have reached Slack, so its next attempt
+        reconciles first."""
         await super().stop()
-        for task in list(self._running):
+        leased = dict(self._leased)
+        writing = {task for task, item in leased.items() if item.id in self._writing}
+        for task in set(leased) - writing:
             task.cancel()
+        cut_off: set[asyncio.Task] = set()
+        if writing:
+            _, cut_off = await asyncio.wait(writing, timeout=grace)
+            for task in cut_off:
+                task.cancel()
+        await asyncio.gather(*leased, return_exceptions=True)
+        given_back = {task: item.id for task, item in leased.items() if task.cancelled()}
+        if given_back:
+            async with self.turns.session() as session:
+                repository = OutboxRepository(session)
+                await repository.release([i for t, i in given_back.items() if t not in cut_off],  # type: ignore[misc]
+                                         outcome_unknown=False)
+                await repository.release([i for t, i in given_back.items() if t in cut_off],  # type: ignore[misc]
+                                         outcome_unknown=True)
+                await session.commit()
         self._running.clear()
+        self._leased.clear()
+        self._writing.clear()
 
     async def run_item(self, item: SlackOutboxItem, target: Target | None = None) -> None:
         """Carry out one leased item; ``target`` is its destination when the claim looked it up already."""
@@ -99,6 +126,14 @@ class OutboxWorker(WorkerLoop):
             return
         if wait:
             await asyncio.sleep(wait)
+        self._writing.add(item.id)
+        try:
+            await self._write(item, conversation, dest, now)
+        finally:
+            self._writing.discard(item.id)
+
+    async def _write(self, item: SlackOutboxItem, conversation: Conversation, dest: Destination, now: datetime) -> None:
+        """The Slack call and its outcome recorded: once begun, a stop lets it finish."""
         try:
             ts = await self.sender.send(item, conversation, dest, now)
         except Deferred as exc:

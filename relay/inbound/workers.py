@@ -22,6 +22,7 @@ log = logging.getLogger("waslack.inbound")
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # longer than any one write takes; a dead worker's items wait this long
+STOP_GRACE_SECONDS = 10.0  # how long a stopping worker lets the calls it has begun finish
 IDLE_POLL_SECONDS = 0.5  # how often an idle worker looks for work another process stored
 
 
@@ -105,8 +106,14 @@ class LaneWorkerLoop(WorkerLoop):
             log.error("%s task failed: %r", self.name, task.exception())
         self.wake()
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming and give the items in hand ``grace`` seconds to finish before cutting them off: a send
+        cut off mid-call is left to the item's own reconciling, but most shutdowns cut off none."""
         await super().stop()
-        for task in list(self._running):
-            task.cancel()
+        running = set(self._running)
+        if running:
+            _, cut_off = await asyncio.wait(running, timeout=grace)
+            for task in cut_off:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         self._running.clear()

@@ -82,6 +82,18 @@ class OutboxRepository:
             values["outcome_unknown"] = outcome_unknown
         await self.session.execute(update(SlackOutboxItem).where(col(SlackOutboxItem.id) == item_id).values(**values))
 
+    async def release(self, item_ids: Iterable[int], *, outcome_unknown: bool) -> None:
+        """Give back leases a stopping worker holds, due at once; ``outcome_unknown`` for writes it cut off
+        mid-call (the next attempt reconciles first). Items finished meanwhile stay finished."""
+        ids = list(item_ids)
+        if not ids:
+            return
+        values: dict[str, Any] = {"next_attempt_at": utcnow(), "locked_until": None}
+        if outcome_unknown:
+            values["outcome_unknown"] = True
+        await self.session.execute(update(SlackOutboxItem).where(
+            col(SlackOutboxItem.id).in_(ids), col(SlackOutboxItem.state) == OutboxState.PENDING.value).values(**values))
+
     async def dead(self, item_id: int, error: str) -> None:
         await self.session.execute(update(SlackOutboxItem).where(col(SlackOutboxItem.id) == item_id).values(
             state=OutboxState.DEAD.value, locked_until=None, error=error[:2000], done_at=utcnow(),
