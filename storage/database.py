@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.sqlite_inline import InlineConnection, inline_connection
 
 
 def sync_url(url: str) -> str:
@@ -48,12 +52,18 @@ def create_private_sqlite_file(url: str) -> None:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")  # (the busy timeout is storage/sqlite_inline.py's business)
     cursor.execute("PRAGMA journal_mode=WAL")
     # an acknowledged webhook must survive a power cut, not only a crash of the process
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _inline_sqlite(url: str) -> Callable[[], InlineConnection]:
+    """Opens the URL's SQLite file as SQLAlchemy's aiosqlite dialect would, with statements run inline."""
+    args, options = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+    options.pop("check_same_thread", None)
+    return partial(inline_connection, *args, **options)
 
 
 class Database:
@@ -67,6 +77,8 @@ class Database:
         kwargs: dict = {"echo": echo}
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        else:
+            kwargs["async_creator"] = _inline_sqlite(async_url(url))
         self.engine: AsyncEngine = create_async_engine(async_url(url), **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
