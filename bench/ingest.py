@@ -35,18 +35,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
 from bench.bursts import burst_phase
 from bench.load import drive, free_port, wrk_available
 from bench.processes import ROOT, Served, ceiling_command, relay_command, relay_env, serving
 from bench.traffic import (
     Candidate,
     SlackView,
-    at_steady_rate,
     candidates,
     compare_to_targets,
     message_text,
+    posts_at_steady_rate,
     signed_messages,
     text_webhook,
     until,
@@ -175,27 +173,16 @@ async def latency_phase(url: str, people: list[Candidate], secret: str, seconds:
                         first_sequence: int, rate: float = LATENCY_RATE) -> dict[str, Any]:
     """``rate`` messages a second (open loop, round-robin over ``people``): ack → post in Slack."""
     total = max(1, int(rate * seconds))
-    acked: dict[str, float] = {}
-    failures = 0
-    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=64)) as client:
-        async def send(i: int) -> None:
-            nonlocal failures
-            index = i % len(people)
-            sequence = first_sequence + i // len(people)
-            text = message_text("L", index, sequence)
-            body = text_webhook(people[index], f"wamid.L.{index}.{sequence}", text, sequence)
-            try:
-                answer = await client.post(url, content=body, headers={
-                    "Content-Type": "application/json", "X-Hub-Signature-256": sign(body, secret)})
-            except httpx.TransportError:
-                failures += 1
-                return
-            if answer.status_code == 200:
-                acked[text] = time.time()
-            else:
-                failures += 1
 
-        await at_steady_rate(total, rate, send)
+    def request(i: int) -> tuple[str, bytes, dict[str, str]]:
+        index = i % len(people)
+        sequence = first_sequence + i // len(people)
+        text = message_text("L", index, sequence)
+        body = text_webhook(people[index], f"wamid.L.{index}.{sequence}", text, sequence)
+        return text, body, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, secret)}
+
+    sent = await posts_at_steady_rate(url, total, rate, request)
+    acked, failures = sent.at, sent.failures
     await until(lambda: len(view.replies("L")) >= len(acked), within=120)
     shown = dict(view.replies("L"))
     latencies = [(shown[t] - at) * 1000 for t, at in acked.items() if t in shown]

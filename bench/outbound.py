@@ -34,7 +34,7 @@ from sqlmodel import col
 
 from bench.ingest import bench_database, connect_numbers, percentile, rate_limits, relay_process
 from bench.processes import Served
-from bench.traffic import at_steady_rate, candidates, compare_to_targets, text_webhook, until
+from bench.traffic import candidates, compare_to_targets, posts_at_steady_rate, text_webhook, until
 from relay.template_sends.recording import TemplateSends
 from relay.template_sends.request import Recipient, TemplateSendRequest
 from sandbox.slack.envelopes import event_envelope
@@ -93,31 +93,19 @@ async def reply_phase(stack: Stack, relay_url: str, channel_id: str, threads: di
     secret = stack.secrets["signing_secret"]
     people = sorted(threads.items())
     total = max(1, int(rate * seconds))
-    acked: dict[str, float] = {}
-    failures = 0
-    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=64)) as client:
-        async def send(i: int) -> None:
-            nonlocal failures
-            _wa_id, thread_ts = people[i % len(people)]
-            text = f"R{i:06d} when can you start?"
-            ts = world.ts.next()
-            message = {"type": "message", "user": workspace.admin_user_id, "text": text, "ts": ts,
-                       "thread_ts": thread_ts}
-            room.messages[ts] = Message(channel_id, dict(message))  # in the channel, as the recruiter posted it
-            event = {**message, "channel": channel_id, "channel_type": "channel", "event_ts": ts}
-            body = json.dumps(event_envelope(world, workspace, event)).encode()
-            headers = signed_headers(secret, int(time.time()), body, "application/json")
-            try:
-                answer = await client.post(f"{relay_url}/slack/events", content=body, headers=headers)
-            except httpx.TransportError:
-                failures += 1
-                return
-            if answer.status_code == 200:
-                acked[text] = time.time()
-            else:
-                failures += 1
 
-        await at_steady_rate(total, rate, send)
+    def request(i: int) -> tuple[str, bytes, dict[str, str]]:
+        _wa_id, thread_ts = people[i % len(people)]
+        text = f"R{i:06d} when can you start?"
+        ts = world.ts.next()
+        message = {"type": "message", "user": workspace.admin_user_id, "text": text, "ts": ts, "thread_ts": thread_ts}
+        room.messages[ts] = Message(channel_id, dict(message))  # in the channel, as the recruiter posted it
+        event = {**message, "channel": channel_id, "channel_type": "channel", "event_ts": ts}
+        body = json.dumps(event_envelope(world, workspace, event)).encode()
+        return text, body, signed_headers(secret, int(time.time()), body, "application/json")
+
+    sent = await posts_at_steady_rate(f"{relay_url}/slack/events", total, rate, request)
+    acked, failures = sent.at, sent.failures
 
     def received() -> dict[str, float]:
         return {m["text"]["body"]: m["at"] for m in stack.meta.messages if m.get("type") == "text"

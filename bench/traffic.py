@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from whatsapp.signature import sign
 
 FIRST_SENT_AT = 1893456000  # 2030-01-01: every message is inside the 24-hour window of its predecessor
@@ -110,6 +112,36 @@ async def at_steady_rate(total: int, rate: float, send: Callable[[int], Awaitabl
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(send(i)))
     await asyncio.gather(*tasks)
+
+
+@dataclass
+class Acks:
+    """When each request the relay acknowledged (200) was answered, by its key; failures counts the others."""
+
+    at: dict[str, float]
+    failures: int = 0
+
+
+async def posts_at_steady_rate(url: str, total: int, rate: float,
+                               request: Callable[[int], tuple[str, bytes, dict[str, str]]]) -> Acks:
+    """POST ``request(i)`` (its key, body and headers) to ``url``, ``rate`` per second over 64 connections, not
+    waiting for answers; the time of each 200, and how many got another answer or none."""
+    acks = Acks({})
+    async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=64)) as client:
+        async def send(i: int) -> None:
+            key, body, headers = request(i)
+            try:
+                answer = await client.post(url, content=body, headers=headers)
+            except httpx.TransportError:
+                acks.failures += 1
+                return
+            if answer.status_code == 200:
+                acks.at[key] = time.time()
+            else:
+                acks.failures += 1
+
+        await at_steady_rate(total, rate, send)
+    return acks
 
 
 def compare_to_targets(result: dict[str, Any], targets: dict[str, tuple[str, float]]) -> dict[str, bool | None]:
