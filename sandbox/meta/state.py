@@ -7,6 +7,7 @@ clock so tests can expire codes, tokens, media URLs and service windows without 
 from __future__ import annotations
 
 import base64
+import copy
 import secrets
 import string
 from collections.abc import Callable
@@ -174,6 +175,15 @@ class MetaWorld:
             pass
         self._used_ids.add(candidate)
         return candidate
+
+    def approve_template(self, waba_id: str, name: str, components: list[dict], *, language: str = "en_US",
+                         category: str = "UTILITY", parameter_format: str = "POSITIONAL") -> Template:
+        """A template on the WABA, as WhatsApp Manager holds it once Meta approved it."""
+        template = Template(id=self.new_id(), waba_id=waba_id, name=name, language=language, status="APPROVED",
+                            category=category, parameter_format=parameter_format,
+                            components=copy.deepcopy(components))
+        self.templates[template.id] = template
+        return template
 
     @staticmethod
     def new_wamid() -> str:

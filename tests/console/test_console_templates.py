@@ -9,7 +9,6 @@ import json
 import pytest
 from playwright.async_api import expect
 
-from sandbox.meta.state import Template
 from sandbox.slack.modals import apply_view_response
 
 from .steps import eventually, open_console
@@ -36,10 +35,7 @@ async def test_a_template_shows_on_the_phone_and_its_quick_reply_reaches_the_thr
     number = outcome["numbers"][0]
     pnid = number["phone_number_id"]
     waba = stack.meta.wabas[stack.meta.numbers[pnid].waba_id]
-    template = Template(id=stack.meta.new_id(), waba_id=waba.id, name="shift_offer", language="en_US",
-                        status="APPROVED", category="UTILITY", parameter_format="POSITIONAL",
-                        components=SHIFT_TEMPLATE)  # fmt: skip
-    stack.meta.templates[template.id] = template
+    stack.meta.approve_template(waba.id, "shift_offer", SHIFT_TEMPLATE)
     await stack.http.post(f"{stack.meta_sim_url}/_sim/meta/inbound", json={
         "phone_number_id": pnid, "from": "212600000042", "name": "Amina", "type": "text", "text": "Any shifts?"})
     token = next(t.value for t in stack.meta.tokens.values() if t.business_id == waba.business_id and not t.revoked)

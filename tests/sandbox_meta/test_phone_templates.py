@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-from sandbox.meta.state import Template
-
 from .tenants import APP_SECRET, V, candidate_says, connect
 
 CANDIDATE = "212600000001"
@@ -15,9 +13,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 
 def _add_template(sim, tenant, name: str, components: list[dict], parameter_format: str = "POSITIONAL") -> None:
     """A template on the tenant's WABA as WhatsApp Manager would hold it once approved."""
-    template = Template(id=sim.new_id(), waba_id=tenant.waba_id, name=name, language="en_US", status="APPROVED",
-                        category="UTILITY", parameter_format=parameter_format, components=components)
-    sim.templates[template.id] = template
+    sim.approve_template(tenant.waba_id, name, components, parameter_format=parameter_format)
 
 
 SHIFT = [

@@ -4,7 +4,6 @@ would (command, typing, picking, submitting); and a recording template sender at
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +12,6 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from relay.template_sends.request import Refusal, SubmitResult, TemplateSendRequest
-from sandbox.meta.state import Template
 from sandbox.stack import running_stack
 from storage.messaging_models import Conversation
 from storage.repositories import AccountRepository
@@ -146,10 +144,8 @@ class ModalWorld:
                            category: str = "UTILITY", language: str = "en_US") -> None:
         """A template approved in WhatsApp Manager, then read into the cache (as Refresh templates does)."""
         world = self.stack.meta
-        template = Template(id=world.new_id(), waba_id=self.templates.waba_id, name=name, language=language,
-                            status="APPROVED", category=category, parameter_format=parameter_format,
-                            components=copy.deepcopy(components))
-        world.templates[template.id] = template
+        world.approve_template(self.templates.waba_id, name, components, language=language, category=category,
+                               parameter_format=parameter_format)
         from relay.templates.sync import refresh
         await refresh(self.stack.services, self.templates.account_id, force=True)
         await eventually(self.templates.cached_matches_meta, what="the new template in the cache")
