@@ -107,9 +107,8 @@ def build_relay(settings: Settings, *, run_jobs: bool = True, run_workers: bool 
             task.add_done_callback(background.discard)
 
     async def stop() -> None:
-        await inbound.stop()
-        await outbound.stop()
-        await template_sends.stop()
+        # together: each lets the calls it has begun finish (up to STOP_GRACE_SECONDS), so a stop waits once
+        await asyncio.gather(inbound.stop(), outbound.stop(), template_sends.stop())
         if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         await clients.aclose()

@@ -119,3 +119,4 @@ async def test_a_call_cut_off_by_the_stop_is_reconciled_not_posted_twice(inbound
         assert time.monotonic() < deadline, await row(inbound, item.id)
         await asyncio.sleep(0.05)
     assert texts(await inbound.channel_messages()).count("Here is my CV") == 1
+
