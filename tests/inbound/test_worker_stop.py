@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.messaging_models import OutboxState, SlackOutboxItem
+from tests.held_calls import held
 from tests.inbound.test_message_types import replies
 
 CANDIDATE = {"from": "447700900123", "name": "Ada Candidate"}
@@ -65,15 +66,7 @@ async def test_a_write_still_waiting_for_its_turn_is_given_back_at_once(inbound)
 
 async def test_a_write_already_talking_to_slack_is_allowed_to_finish(inbound):
     worker = inbound.stack.relay.inbound.outbox_worker
-    real_send = worker.sender.send
-    calling, answer = asyncio.Event(), asyncio.Event()
-
-    async def slow_send(*args: Any) -> Any:
-        calling.set()
-        await answer.wait()  # Slack is slow to answer
-        return await real_send(*args)
-
-    worker.sender.send = slow_send  # type: ignore[method-assign]
+    worker.sender.send, calling, answer = held(worker.sender.send)  # type: ignore[method-assign]
     await inbound.candidate_writes(**CANDIDATE, text="Can I come on Monday?")
     await asyncio.wait_for(calling.wait(), 15)
     item = next(r for r in await posts(inbound) if r.locked_until is not None)

@@ -4,20 +4,13 @@ whether a send landed, so cutting it off would leave the reply's fate unknown.""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+
+from tests.held_calls import held
 
 
 async def test_a_stopping_reply_worker_lets_a_whatsapp_send_in_flight_finish(outbound):
     worker = outbound.stack.relay.outbound.worker
-    real_send = worker.delivery.send
-    calling, answer = asyncio.Event(), asyncio.Event()
-
-    async def slow_send(*args: Any) -> Any:
-        calling.set()
-        await answer.wait()  # Meta is slow to answer
-        return await real_send(*args)
-
-    worker.delivery.send = slow_send  # type: ignore[method-assign]
+    worker.delivery.send, calling, answer = held(worker.delivery.send)  # type: ignore[method-assign]
     await outbound.reply("See you on Monday")
     await asyncio.wait_for(calling.wait(), 15)
     stopping = asyncio.create_task(worker.stop())
