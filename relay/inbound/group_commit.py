@@ -47,6 +47,8 @@ class GroupCommit(Generic[T, R]):
             try:
                 async with self.turns.session(urgent=self.urgent) as session:
                     batch = self._take()  # once the turn is ours: what came while we waited joins this commit
+                    if self.urgent:
+                        self.turns.note_batch(len(batch))
                     results = await self.write(session, [value for value, _ in batch])
                     await session.commit()
             except Exception as exc:  # every caller of this batch hears it

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from relay.inbound.group_commit import GroupCommit
+from relay.inbound import write_turns
 from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
 from storage.migrate import upgrade
@@ -127,3 +128,69 @@ async def test_group_commit_failure_reaches_every_caller_of_that_commit_only(dat
     with pytest.raises(RuntimeError, match="disk full"):
         await first
     assert await group.submit("b") == "b"
+
+
+class FakeTime:
+    """The write turns' clock and pauses: a pause moves the clock on and is recorded."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.now = 1000.0
+        self.pauses: list[float] = []
+        monkeypatch.setattr(write_turns, "clock", lambda: self.now)
+        monkeypatch.setattr(write_turns, "pause_for", self.pause)
+
+    async def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self.now += seconds
+
+
+async def hold_turn(turns: WriteTurns, fake: FakeTime, seconds: float, *, urgent: bool = False,
+                    acks_meanwhile: int = 0) -> None:
+    """A turn held ``seconds``, at the end of which a group commit of ``acks_meanwhile`` acks ran."""
+    async with turns.session(urgent=urgent) as session:
+        await session.execute(text("SELECT 1"))
+        fake.now += seconds
+        if acks_meanwhile:
+            turns.note_batch(acks_meanwhile)
+
+
+async def test_without_contending_acks_workers_write_back_to_back(database, monkeypatch):
+    fake = FakeTime(monkeypatch)
+    turns = WriteTurns(database, worker_share=0.25)
+    few = write_turns.CONTENDED_BATCH - 1  # a few acks in one commit: no queue
+    await hold_turn(turns, fake, 0.03, acks_meanwhile=few)
+    await hold_turn(turns, fake, 0.03, acks_meanwhile=few)
+    assert fake.pauses == []
+
+
+async def test_while_acks_contend_a_workers_turn_is_followed_by_a_pause_for_them(database, monkeypatch):
+    fake = FakeTime(monkeypatch)
+    turns = WriteTurns(database, worker_share=0.25)
+    queued = write_turns.CONTENDED_BATCH
+    # a worker held its turn 20 ms while acks queued: it owes them 60 ms at a 25% share
+    await hold_turn(turns, fake, 0.02, acks_meanwhile=queued)
+    await hold_turn(turns, fake, 0.0, urgent=True, acks_meanwhile=queued)  # an ack never waits
+    assert fake.pauses == []
+    await hold_turn(turns, fake, 0.0)
+    assert sum(fake.pauses) == pytest.approx(0.06)
+
+
+async def test_a_worker_never_waits_longer_than_the_longest_pause(database, monkeypatch):
+    fake = FakeTime(monkeypatch)
+    turns = WriteTurns(database, worker_share=0.1)
+    await hold_turn(turns, fake, 5.0, acks_meanwhile=500)  # a long turn would owe 45 s
+    await hold_turn(turns, fake, 0.0)
+    assert 0 < sum(fake.pauses) <= write_turns.MAX_PAUSE
+
+
+async def test_a_group_commit_of_queued_acks_makes_the_workers_yield(database):
+    async def write(session, batch: list[int]) -> list[int]:  # type: ignore[no-untyped-def]
+        return batch
+
+    workers = WriteTurns(database)
+    await asyncio.gather(*(GroupCommit("worker", workers, write).submit(i) for i in range(50)))
+    assert not workers.acks_contending()  # the workers' own commits are no acks
+    acks = WriteTurns(database)
+    group: GroupCommit[int, int] = GroupCommit("acks", acks, write, urgent=True)
+    await asyncio.gather(*(group.submit(i) for i in range(50)))  # the first alone, the other 49 queued behind it
+    assert acks.acks_contending()
