@@ -28,8 +28,8 @@ class WebhookInbox(SQLModel, table=True):
 
     __tablename__ = "webhook_inbox"
     __table_args__ = (
-        Index("ix_webhook_inbox_due", "state", "next_attempt_at"),
-        # the pending webhooks older than a claimed one, which it may wait for (relay/inbound/holds.py)
+        # the pending webhooks, oldest first: the claim, and those older than a claimed one, which it may wait for
+        # (relay/inbound/holds.py); the only index on the state (migration 0009)
         Index("ix_webhook_inbox_pending", "id", sqlite_where=text("state = 'pending'"),
               postgresql_where=text("state = 'pending'")),
     )
@@ -137,7 +137,10 @@ class SlackOutboxItem(SQLModel, table=True):
 
     __tablename__ = "slack_outbox"
     __table_args__ = (Index("ix_slack_outbox_lane_state", "lane", "state", "id"),
-                      Index("ix_slack_outbox_due", "state", "next_attempt_at"))
+                      # the claim's scan for lane heads, oldest first, without reading the done items; the only
+                      # index on the state (migration 0009)
+                      Index("ix_slack_outbox_pending", "id", sqlite_where=text("state = 'pending'"),
+                            postgresql_where=text("state = 'pending'")))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
                                                           primary_key=True, autoincrement=True))

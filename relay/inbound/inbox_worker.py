@@ -30,8 +30,10 @@ log = logging.getLogger("waslack.inbound")
 # Processing a webhook is a few inserts; a short lease lets a crashed process's webhooks be taken up soon.
 # Processing is idempotent, so a lease that runs out under a slow worker costs work, never a duplicate.
 INBOX_LEASE = timedelta(seconds=10)
-# webhooks per inbox transaction: it holds SQLite's one write turn, so it is kept short for the acks' sake
+# webhooks per inbox transaction: it holds SQLite's one write turn, so it is kept short for the acks' sake,
+# shorter while acks queue for theirs (the turn's pause is shorter too: the same share, the acks wait less)
 TRANSACTION_ROWS = 16
+TRANSACTION_ROWS_UNDER_ACKS = 4
 # the candidates of webhooks another worker holds, by inbox id (bodies never change), kept per process
 KNOWN_KEYS = 10_000
 
@@ -56,7 +58,8 @@ class InboxWorker(WorkerLoop):
             await session.commit()
         pending = [(int(row.id), row.body, row.attempts) for row in rows]  # type: ignore[arg-type]
         while pending:
-            chunk, pending = pending[:TRANSACTION_ROWS], pending[TRANSACTION_ROWS:]
+            size = TRANSACTION_ROWS_UNDER_ACKS if self.turns.acks_contending() else TRANSACTION_ROWS
+            chunk, pending = pending[:size], pending[size:]
             await self._process_chunk(chunk)
         return bool(rows)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.sql import Select, Update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,17 +121,17 @@ class OutboxRepository:
         return bool(result.rowcount)
 
     async def pending_count(self) -> int:
-        query = select(func.count()).select_from(SlackOutboxItem).where(
-            col(SlackOutboxItem.state) == OutboxState.PENDING.value)
+        query = select(func.count()).select_from(SlackOutboxItem).where(_PENDING)
         return int((await self.session.execute(query)).scalar_one())
 
     async def next_due(self) -> datetime | None:
-        query = select(func.min(SlackOutboxItem.next_attempt_at)).where(
-            col(SlackOutboxItem.state) == OutboxState.PENDING.value)
+        query = select(func.min(SlackOutboxItem.next_attempt_at)).where(_PENDING)
         return (await self.session.execute(query)).scalar_one_or_none()
 
 
 _CLAIMS: dict[int, tuple[Select, Update, Select]] = {}
+# what is pending, read through its partial index (the state a literal, which PostgreSQL's generic plans need)
+_PENDING = SlackOutboxItem.__table__.c.state == literal_column(f"'{OutboxState.PENDING.value}'")  # type: ignore[attr-defined]
 
 
 def _claim_statements(limit: int) -> tuple[Select, Update, Select]:
@@ -147,7 +147,9 @@ def _claim_statements(limit: int) -> tuple[Select, Update, Select]:
         earlier.c.lane == table.c.lane, earlier.c.state == OutboxState.PENDING.value, earlier.c.id < table.c.id,
     ).exists()
     now = bindparam("now")
-    due = and_(table.c.state == OutboxState.PENDING.value, table.c.next_attempt_at <= now,
+    # the pending items through their partial index, in id order (the done ones stay for reconciling): the state
+    # a literal, so that PostgreSQL's generic plan of a prepared statement can use it too (migration 0009)
+    due = and_(_PENDING, table.c.next_attempt_at <= now,
                or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
     ids = bindparam("ids", expanding=True)
     find = select(table.c.id).where(due, is_head).order_by(table.c.id).limit(limit)
