@@ -5,10 +5,11 @@ first. On PostgreSQL every transaction simply runs (rows lock, commits group in 
 
 Acks also go first for the process's CPU, on either database. The workers share the event loop with the
 webhook endpoint, and while Meta floods it, a worker that writes as fast as it can takes the CPU the acks need
-(bench.ingest). So while acks are contending (within ``PRESSURE_WINDOW`` of a commit that
-carried ``CONTENDED_BATCH`` acks or more: they queued while the previous commit ran), a worker's turn is followed by a pause that keeps the workers' turns to about
-``WORKER_SHARE`` of the time, at most ``MAX_PAUSE`` at once: the workers slow down under a flood, never stop,
-and run at full speed as soon as it ends. What the acks stored waits durably in the inbox meanwhile."""
+(bench.ingest). So while acks are contending (within ``PRESSURE_WINDOW`` of a commit that carried
+``CONTENDED_BATCH`` acks or more: they queued while the previous commit ran), a worker's turn is followed by a
+pause that keeps the workers' turns to about ``WORKER_SHARE`` of the time, at most ``MAX_PAUSE`` at once: the
+workers slow down under a flood, never stop, and run at full speed as soon as it ends. What the acks stored
+waits durably in the inbox meanwhile."""
 
 from __future__ import annotations
 

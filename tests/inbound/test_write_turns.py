@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
-from relay.inbound.group_commit import GroupCommit
 from relay.inbound import write_turns
+from relay.inbound.group_commit import GroupCommit
 from relay.inbound.write_turns import WriteTurns
 from storage.database import Database
 from storage.migrate import upgrade
